@@ -183,13 +183,14 @@ def sign(method, url, headers, body_bytes, access_key, secret_key, token, region
     canonical = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical)
     signature = signer.signature(string_to_sign, request)
+    signed_headers = signer.signed_headers(signer.headers_to_sign(request))
     signer._inject_signature_to_request(request, signature)
     host = _host_from_url(url)
     after = [["Host", host]] + [[k, v] for k, v in request.headers.items()]
     return {
         "canonical_request": canonical,
         "string_to_sign": string_to_sign,
-        "signed_headers": signer.signed_headers(signer.headers_to_sign(request)),
+        "signed_headers": signed_headers,
         "signature": signature,
         "authorization": request.headers["Authorization"],
         "headers": after,
