@@ -1,0 +1,25 @@
+// Broker counters, read by admin/ and tests. Every drop the broker makes is counted here.
+#pragma once
+
+#include <cstdint>
+
+namespace dynamq::broker {
+
+struct BrokerStats {
+  std::uint64_t connections_current = 0;
+  std::uint64_t connections_total = 0;
+  std::uint64_t sessions_current = 0;
+  std::uint64_t messages_received = 0;   // PUBLISH packets accepted from clients
+  std::uint64_t messages_delivered = 0;  // PUBLISH packets written to clients
+  std::uint64_t retained_current = 0;
+  // Drops, each for one reason:
+  std::uint64_t dropped_queue_full = 0;      // QoS 1/2 beyond max_queued_messages
+  std::uint64_t dropped_qos0_offline = 0;    // QoS 0 for an offline session (never queued)
+  std::uint64_t dropped_qos0_slow = 0;       // QoS 0 to a link over max_pending_bytes
+  std::uint64_t dropped_expired = 0;         // Message Expiry Interval passed while queued
+  std::uint64_t dropped_too_large = 0;       // larger than the client's Maximum Packet Size
+  std::uint64_t dropped_no_subscribers = 0;  // published with no matching subscription
+  std::uint64_t protocol_errors = 0;         // connections closed for bad input
+};
+
+}  // namespace dynamq::broker
