@@ -1,0 +1,86 @@
+// One io_context per io thread ("one event loop per core"): a connection is placed on one
+// loop when accepted and stays there for life, so its state needs no locks.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "net/connection_set.hpp"
+
+namespace dynamq::net {
+
+// One event loop and what belongs to it. Everything but context() is touched only from the
+// loop's own thread.
+class Loop {
+ public:
+  explicit Loop(std::size_t index);
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  [[nodiscard]] asio::io_context& context() { return context_; }
+  [[nodiscard]] asio::any_io_executor executor() { return context_.get_executor(); }
+  [[nodiscard]] std::size_t index() const { return index_; }
+  // Connections living on this loop (for a forced close at shutdown).
+  [[nodiscard]] ConnectionSet& connections() { return connections_; }
+  // Scratch space for reads on this loop: plain TCP connections read into it only after
+  // the socket is readable, so 10,000 idle connections need no 10,000 read buffers.
+  // Valid only within one synchronous read-and-deliver step.
+  [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+
+ private:
+  std::size_t index_;
+  asio::io_context context_{1};  // concurrency hint 1: one thread runs it, no locking inside
+  ConnectionSet connections_;
+  std::vector<std::uint8_t> read_buffer_;
+};
+
+class IoPool {
+ public:
+  // threads == 0 means one per hardware thread.
+  explicit IoPool(std::size_t threads);
+  ~IoPool();
+  IoPool(const IoPool&) = delete;
+  IoPool& operator=(const IoPool&) = delete;
+
+  [[nodiscard]] std::size_t size() const { return loops_.size(); }
+  [[nodiscard]] Loop& at(std::size_t i) { return *loops_[i]; }
+  // Round robin over the loops; thread-safe.
+  [[nodiscard]] Loop& next();
+
+  // Starts one thread per loop. The loops keep running (even when idle) until stop().
+  void start();
+  // Stops every loop (pending handlers are abandoned) and joins the threads; idempotent.
+  void stop();
+  // Posts fn to every loop and waits until each has run it (used for shutdown sweeps).
+  template <class Fn>
+  void run_on_each(Fn fn);
+
+ private:
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::uint64_t> next_{0};
+};
+
+template <class Fn>
+void IoPool::run_on_each(Fn fn) {
+  std::atomic<std::size_t> remaining{loops_.size()};
+  for (auto& loop : loops_) {
+    asio::post(loop->context(), [&fn, &remaining, l = loop.get()] {
+      fn(*l);
+      remaining.fetch_sub(1);
+      remaining.notify_all();
+    });
+  }
+  for (auto left = remaining.load(); left != 0; left = remaining.load()) {
+    remaining.wait(left);
+  }
+}
+
+}  // namespace dynamq::net

@@ -1,0 +1,130 @@
+#include "net/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "net/stream_connection.hpp"
+
+namespace dynamq::net {
+
+std::string to_string(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string out;
+  if (address.is_v6()) {
+    out.append(1, '[').append(address.to_string()).append(1, ']');
+  } else {
+    out.append(address.to_string());
+  }
+  out.append(1, ':').append(std::to_string(endpoint.port()));
+  return out;
+}
+
+TransportStarter tcp_transport() {
+  return
+      [](tcp::socket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
+        error_code ec;
+        // MQTT packets are small and latency matters: no Nagle delay.
+        socket.set_option(tcp::no_delay(true), ec);
+        socket.non_blocking(true, ec);
+        if (ec) {
+          state->stats.active.fetch_sub(1, std::memory_order_relaxed);
+          return;
+        }
+        std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), loop, std::move(state),
+                                                        std::move(remote))
+            ->start();
+      };
+}
+
+Listener::Listener(IoPool& pool, ListenerConfig config, HandlerFactory factory,
+                   TransportStarter transport)
+    : pool_(pool),
+      config_(std::move(config)),
+      transport_(std::move(transport)),
+      state_(std::make_shared<ListenerState>()),
+      home_(pool.next()),
+      acceptor_(home_.context()) {
+  state_->name = config_.kind + ":" + config_.name;
+  state_->max_connections = config_.max_connections;
+  state_->options = config_.options;
+  state_->handler_factory = std::move(factory);
+}
+
+Listener::~Listener() {
+  error_code ec;
+  acceptor_.close(ec);
+}
+
+tcp::endpoint Listener::bind() {
+  acceptor_.open(config_.endpoint.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(config_.endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  local_ = acceptor_.local_endpoint();
+  return local_;
+}
+
+void Listener::start() {
+  asio::co_spawn(home_.context(), accept_loop(), asio::detached);
+}
+
+void Listener::stop() {
+  asio::post(home_.context(), [this] {
+    error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+awaitable<void> Listener::accept_loop() {
+  asio::steady_timer backoff(home_.context());
+  while (acceptor_.is_open()) {
+    Loop& loop = pool_.next();
+    auto [ec, socket] = co_await acceptor_.async_accept(loop.executor(), use_awaitable_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+      break;
+    }
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning on the error.
+      spdlog::error("{}: accept failed: {}", state_->name, ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(use_awaitable_tuple);
+      continue;
+    }
+    error_code endpoint_ec;
+    const auto peer = socket.remote_endpoint(endpoint_ec);
+    std::string remote = endpoint_ec ? std::string("?") : to_string(peer);
+    const auto active = state_->stats.active.load(std::memory_order_relaxed);
+    if (state_->max_connections != 0 && active >= state_->max_connections) {
+      refuse(socket, remote);
+      continue;
+    }
+    state_->stats.active.fetch_add(1, std::memory_order_relaxed);
+    state_->stats.accepted.fetch_add(1, std::memory_order_relaxed);
+    asio::post(loop.context(), [transport = transport_, s = std::move(socket), &loop,
+                                state = state_, r = std::move(remote)]() mutable {
+      transport(std::move(s), loop, std::move(state), std::move(r));
+    });
+  }
+  spdlog::debug("{}: no longer accepting", state_->name);
+}
+
+void Listener::refuse(tcp::socket& socket, const std::string& remote) {
+  state_->stats.refused.fetch_add(1, std::memory_order_relaxed);
+  error_code ec;
+  socket.close(ec);
+  // At most one line a second, however hard we are hammered.
+  ++refusals_since_log_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+    spdlog::warn(
+        "{}: refused {} (max_connections {} reached; {} refused since last report, {} "
+        "in total)",
+        state_->name, remote, state_->max_connections, refusals_since_log_,
+        state_->stats.refused.load(std::memory_order_relaxed));
+    last_refusal_log_ = now;
+    refusals_since_log_ = 0;
+  }
+}
+
+}  // namespace dynamq::net

@@ -1,0 +1,358 @@
+// One client connection over any stream (plain TCP now; TLS and WebSocket streams later):
+// implements the broker's ClientLink and feeds its ConnectionHandler. Lives on one loop;
+// every member is touched only from that loop's thread, so nothing here takes a lock.
+//
+// Reads: plain TCP waits for readability and then reads into the loop's shared buffer (no
+// per-connection read buffer); other streams read into a buffer of their own.
+// Writes: write() only queues; the first write of a burst posts one flush, so everything the
+// broker queues in one turn leaves in one gathered write (sendmsg with many iovecs). TCP tries
+// the write at once without blocking and falls back to an async write only when the kernel
+// buffer is full; that async write has a deadline (write_timeout).
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/core/stream_traits.hpp>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "broker/client_link.hpp"
+#include "net/asio.hpp"
+#include "net/io_pool.hpp"
+#include "net/listener_state.hpp"
+
+namespace dynamq::net {
+
+template <class Stream>
+class StreamConnection final : public broker::ClientLink,
+                               public LoopConnection,
+                               public std::enable_shared_from_this<StreamConnection<Stream>> {
+  static constexpr bool kPlainTcp = std::is_same_v<Stream, tcp::socket>;
+  static constexpr std::size_t kOwnReadBuffer = 16 * 1024;  // non-TCP streams only
+  // Reads per readiness wake-up before yielding to other connections on the loop.
+  static constexpr int kReadsPerWake = 4;
+
+ public:
+  // `stream` must already be connected (and handshaken) and belong to `loop`.
+  StreamConnection(Stream stream, Loop& loop, std::shared_ptr<ListenerState> listener,
+                   std::string remote)
+      : stream_(std::move(stream)),
+        loop_(loop),
+        listener_(std::move(listener)),
+        remote_(std::move(remote)),
+        deadline_(loop.context()) {}
+
+  // Creates the handler and starts reading; call on the loop's thread.
+  void start() {
+    loop_.connections().add(this);
+    auto self = this->shared_from_this();
+    try {
+      handler_ = listener_->handler_factory(loop_.executor(), self);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: connection refused by the broker: {}", listener_->name, remote_,
+                    e.what());
+    }
+    if (!handler_) {
+      finish();
+      return;
+    }
+    asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
+  }
+
+  // --- broker::ClientLink -------------------------------------------------------------
+  void write(broker::SharedBytes bytes) override {
+    if (close_requested_ || finished_ || !bytes || bytes->empty()) {
+      return;
+    }
+    queued_bytes_ += bytes->size();
+    queue_.push_back(std::move(bytes));
+    if (!writing_ && !flush_posted_) {
+      flush_posted_ = true;
+      asio::post(loop_.context(), [self = this->shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+      });
+    }
+  }
+
+  [[nodiscard]] std::size_t pending_bytes() const override {
+    return queued_bytes_ + inflight_bytes_;
+  }
+
+  void close() override {
+    if (close_requested_ || finished_) {
+      return;
+    }
+    close_requested_ = true;
+    if (!writing_ && !flush_posted_) {
+      flush();  // nothing in flight: starts the graceful close now
+    }
+  }
+
+  [[nodiscard]] std::string remote_endpoint() const override { return remote_; }
+  [[nodiscard]] std::string listener_name() const override { return listener_->name; }
+
+  // --- LoopConnection -----------------------------------------------------------------
+  void abort() override { close_socket(); }
+
+ private:
+  using Self = StreamConnection<Stream>;
+
+  auto& socket() { return boost::beast::get_lowest_layer(stream_); }
+
+  // `self` keeps the connection alive for as long as the loop runs.
+  awaitable<void> read_loop(std::shared_ptr<Self> self) {
+    (void)self;
+    try {
+      if constexpr (kPlainTcp) {
+        co_await read_ready_loop();
+      } else {
+        co_await read_some_loop();
+      }
+    } catch (const std::exception& e) {
+      // The handler threw: a bug in one connection must not take the loop down.
+      spdlog::error("{} {}: closing after an internal error: {}", listener_->name, remote_,
+                    e.what());
+    }
+    finish();
+  }
+
+  // Plain TCP: wait until readable, then read what is there into the loop's buffer.
+  awaitable<void> read_ready_loop() {
+    for (;;) {
+      auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, use_awaitable_tuple);
+      if (wait_ec || socket_closed_) {
+        co_return;
+      }
+      const auto buffer = loop_.read_buffer();
+      for (int i = 0; i < kReadsPerWake; ++i) {
+        error_code ec;
+        const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          break;
+        }
+        if (ec) {
+          co_return;  // EOF or reset
+        }
+        deliver(buffer.first(n));
+        if (socket_closed_) {
+          co_return;
+        }
+        if (n < buffer.size()) {
+          break;
+        }
+      }
+    }
+  }
+
+  // Any other stream: a buffer of its own and async_read_some.
+  awaitable<void> read_some_loop() {
+    std::vector<std::uint8_t> buffer(kOwnReadBuffer);
+    for (;;) {
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer), use_awaitable_tuple);
+      if (ec || socket_closed_) {
+        co_return;
+      }
+      deliver(std::span<const std::uint8_t>(buffer.data(), n));
+      if (socket_closed_) {
+        co_return;
+      }
+    }
+  }
+
+  void deliver(std::span<const std::uint8_t> bytes) {
+    // After close() the broker wants nothing more; we only read to see the peer's FIN.
+    if (!close_requested_ && handler_) {
+      handler_->on_bytes(bytes);
+    }
+  }
+
+  void flush() {
+    if (writing_ || socket_closed_) {
+      return;
+    }
+    if (queue_.empty()) {
+      if (close_requested_) {
+        begin_graceful_close();
+      }
+      return;
+    }
+    inflight_.swap(queue_);  // queue_ was the empty, already-allocated batch vector
+    buffers_.clear();
+    for (const auto& b : inflight_) {
+      buffers_.emplace_back(b->data(), b->size());
+    }
+    inflight_bytes_ = queued_bytes_;
+    queued_bytes_ = 0;
+    first_ = 0;
+
+    if constexpr (kPlainTcp) {
+      // Try now: usually the kernel takes it all and no asynchronous operation is needed.
+      while (first_ < buffers_.size()) {
+        error_code ec;
+        const std::size_t n = socket().write_some(pending_buffers(), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          break;
+        }
+        if (ec) {
+          close_socket();
+          return;
+        }
+        consume(n);
+      }
+      if (first_ == buffers_.size()) {
+        batch_done();
+        return;
+      }
+    }
+    writing_ = true;
+    arm_deadline();
+    asio::async_write(stream_, pending_buffers(),
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) {
+                          self->close_socket();
+                          return;
+                        }
+                        self->batch_done();
+                      });
+  }
+
+  std::span<const asio::const_buffer> pending_buffers() const {
+    return std::span<const asio::const_buffer>(buffers_).subspan(first_);
+  }
+
+  // Drops the first n written bytes from the gathered batch.
+  void consume(std::size_t n) {
+    inflight_bytes_ -= n;
+    while (n > 0 && first_ < buffers_.size()) {
+      auto& b = buffers_[first_];
+      if (n < b.size()) {
+        b += n;
+        return;
+      }
+      n -= b.size();
+      ++first_;
+    }
+  }
+
+  void batch_done() {
+    inflight_.clear();  // releases the shared packets, keeps the vector's capacity
+    inflight_bytes_ = 0;
+    if (!queue_.empty() || close_requested_) {
+      flush();
+    }
+  }
+
+  // Queue drained after close(): send our FIN, then wait (bounded) for the peer's.
+  void begin_graceful_close() {
+    if (lingering_ || socket_closed_) {
+      return;
+    }
+    lingering_ = true;
+    error_code ec;
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      close_socket();
+      return;
+    }
+    deadline_at_ = std::chrono::steady_clock::now() + listener_->options.close_linger;
+    arm_timer();
+  }
+
+  void arm_deadline() {
+    deadline_at_ = std::chrono::steady_clock::now() + listener_->options.write_timeout;
+    arm_timer();
+  }
+
+  // One timer serves every deadline: it is only re-armed when it fires, so a busy
+  // connection does not pay a timer-queue operation per write.
+  void arm_timer() {
+    if (timer_armed_) {
+      return;
+    }
+    timer_armed_ = true;
+    deadline_.expires_at(deadline_at_);
+    deadline_.async_wait([self = this->shared_from_this()](error_code ec) {
+      self->timer_armed_ = false;
+      if (ec || self->socket_closed_) {
+        return;
+      }
+      self->on_deadline();
+    });
+  }
+
+  void on_deadline() {
+    if (!writing_ && !lingering_) {
+      return;  // the write finished in time
+    }
+    if (std::chrono::steady_clock::now() < deadline_at_) {
+      arm_timer();  // a later write moved the deadline
+      return;
+    }
+    if (writing_) {
+      listener_->stats.write_timeouts.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("{} {}: write timed out after {} ms with {} bytes unwritten; closing",
+                   listener_->name, remote_, listener_->options.write_timeout.count(),
+                   pending_bytes());
+    }
+    close_socket();
+  }
+
+  void close_socket() {
+    if (socket_closed_) {
+      return;
+    }
+    socket_closed_ = true;
+    error_code ec;
+    socket().close(ec);  // the read loop wakes with an error and calls finish()
+    deadline_.cancel();
+  }
+
+  // The transport is gone: tell the handler once and break the link ⇄ handler cycle.
+  void finish() {
+    if (finished_) {
+      return;
+    }
+    finished_ = true;
+    close_socket();
+    loop_.connections().remove(this);
+    listener_->stats.active.fetch_sub(1, std::memory_order_relaxed);
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (auto handler = std::move(handler_)) {
+      handler->on_transport_closed();
+    }
+  }
+
+  Stream stream_;
+  Loop& loop_;
+  std::shared_ptr<ListenerState> listener_;
+  std::string remote_;
+  std::shared_ptr<broker::ConnectionHandler> handler_;
+
+  std::vector<broker::SharedBytes> queue_;     // written by the next flush
+  std::vector<broker::SharedBytes> inflight_;  // the batch being written
+  std::vector<asio::const_buffer> buffers_;    // inflight_ as iovecs
+  std::size_t first_ = 0;                      // first unwritten buffer of the batch
+  std::size_t queued_bytes_ = 0;
+  std::size_t inflight_bytes_ = 0;
+
+  asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point deadline_at_{};
+  bool timer_armed_ = false;
+  bool flush_posted_ = false;
+  bool writing_ = false;
+  bool close_requested_ = false;
+  bool lingering_ = false;
+  bool socket_closed_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace dynamq::net
