@@ -1,4 +1,5 @@
-// Encoding MQTT packets for a negotiated version. Encoders append to `out` and never fail
+// Encoding MQTT packets for a negotiated version (for CONNECT: the version to request;
+// Connect::version is not consulted). Encoders append to `out` and never fail
 // on a packet the decoder could have produced; a packet that cannot be expressed (AUTH
 // before 5.0, more than 268,435,455 bytes) is a bug and throws std::invalid_argument.
 // Fields the version lacks are dropped (properties before 5.0, SUBACK failure codes
@@ -40,8 +41,5 @@ void set_publish_packet_id(std::span<std::uint8_t> packet, const PublishLayout& 
                            std::uint16_t packet_id) noexcept;
 void set_publish_dup(std::span<std::uint8_t> packet, bool dup) noexcept;
 void set_publish_retain(std::span<std::uint8_t> packet, bool retain) noexcept;
-
-// Size of the Properties section (its length prefix included) of `properties`, as sent.
-std::size_t encoded_properties_size(const Properties& properties);
 
 }  // namespace dynamq::mqtt
