@@ -170,9 +170,18 @@ class Client:
             self.paho.disconnect()
         self.paho.loop_stop()
 
+    def _stop_loop(self):
+        """loop_stop() without waiting out paho's 1 s select timeout: flag, wake, join."""
+        self.paho._thread_terminate = True
+        try:
+            self.paho._sockpairW.send(b"0")
+        except (OSError, AttributeError):
+            pass
+        self.paho.loop_stop()
+
     def drop(self):
         """Ends the TCP connection without DISCONNECT (an abnormal close for the broker)."""
-        self.paho.loop_stop()
+        self._stop_loop()
         sock = self.paho.socket()
         if sock:
             sock.close()
@@ -180,7 +189,7 @@ class Client:
     def stop(self):
         """Teardown: stop the thread and close the socket, whatever the state."""
         try:
-            self.paho.loop_stop()
+            self._stop_loop()
             sock = self.paho.socket()
             if sock:
                 sock.close()

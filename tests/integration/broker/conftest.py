@@ -54,8 +54,8 @@ def _dynamq_conf(options):
         "max_inflight": "mqtt.max_inflight",
         "max_queued_messages": "mqtt.max_queued_messages",
         "session_expiry_max": "mqtt.session_expiry_max",
-        "keep_alive_max": "mqtt.keep_alive_max",
-        "topic_alias_maximum": "mqtt.topic_alias_maximum",
+        "keep_alive_max": "mqtt.keepalive_max",
+        "topic_alias_maximum": "mqtt.topic_alias_max",
     }
     lines = ["listener.tcp.default.bind = 127.0.0.1:0", "log.level = debug"]
     for name, value in options.items():

@@ -1,0 +1,195 @@
+"""Sessions: clean session / clean start, Session Expiry Interval (kept before expiry, gone
+after), offline queueing of QoS 1/2 and its configured bound, message expiry while queued,
+session takeover (v5 DISCONNECT 0x8E)."""
+
+import time
+
+import pytest
+
+from . import mqtt_wire as w
+from .clients import V5, V311, Client, props
+from paho.mqtt.packettypes import PacketTypes
+
+
+def sei(seconds):
+    return props(PacketTypes.CONNECT, SessionExpiryInterval=seconds)
+
+
+def test_v311_session_present_only_for_persistent_sessions(clients, uid):
+    c = clients.new(f"c-{uid}", V311, clean=False)
+    c.connect()
+    assert not c.session_present  # new session
+    c.disconnect()
+    c2 = clients.new(f"c-{uid}", V311, clean=False)
+    c2.connect()
+    assert c2.session_present  # [MQTT-3.2.2-2]
+    c2.disconnect()
+    c3 = clients.new(f"c-{uid}", V311, clean=True)
+    c3.connect()
+    assert not c3.session_present  # [MQTT-3.2.2-1]
+    c3.disconnect()
+    c4 = clients.new(f"c-{uid}", V311, clean=False)
+    c4.connect()
+    assert not c4.session_present  # the clean connection discarded the old session
+
+
+@pytest.mark.parametrize("version", [V311, V5], ids=["3.1.1", "5"])
+@pytest.mark.parametrize("qos", [1, 2])
+def test_offline_messages_queued_for_persistent_session(clients, uid, version, qos):
+    extra = sei(300) if version == V5 else None
+    c = clients.new(f"c-{uid}", version, clean=False)
+    c.connect(properties=extra)
+    c.subscribe(f"off/{uid}", qos)
+    c.disconnect()
+    pub = clients.connected(f"p-{uid}", version)
+    for i in range(5):
+        pub.publish(f"off/{uid}", f"m{i}".encode(), qos=qos)
+    again = clients.new(f"c-{uid}", version, clean=False)
+    again.connect(properties=extra)
+    assert again.session_present
+    got = again.get_n(5)
+    assert [m.payload for m in got] == [f"m{i}".encode() for i in range(5)]
+    assert all(m.qos == qos for m in got)
+    # The subscription survived too: live messages still arrive.
+    pub.publish(f"off/{uid}", b"live", qos=1)
+    assert again.get().payload == b"live"
+
+
+def test_clean_session_gets_no_old_messages(clients, uid):
+    c = clients.new(f"c-{uid}", V311, clean=False)
+    c.connect()
+    c.subscribe(f"off/{uid}", 1)
+    c.disconnect()
+    pub = clients.connected(f"p-{uid}", V311)
+    pub.publish(f"off/{uid}", b"queued", qos=1)
+    fresh = clients.new(f"c-{uid}", V311, clean=True)
+    fresh.connect()
+    assert not fresh.session_present
+    fresh.subscribe(f"mk/{uid}", 1)
+    pub.publish(f"mk/{uid}", b"marker", qos=1)
+    got = fresh.until(lambda m: m.topic == f"mk/{uid}")
+    assert [m.payload for m in got] == [b"marker"]
+
+
+def test_v5_session_expiry_zero_ends_session_at_disconnect(clients, uid):
+    c = clients.new(f"c-{uid}", V5, clean=False)
+    c.connect(properties=sei(0))
+    c.subscribe(f"x/{uid}", 1)
+    c.disconnect()
+    again = clients.new(f"c-{uid}", V5, clean=False)
+    again.connect(properties=sei(0))
+    assert not again.session_present  # [MQTT-3.1.2-23]
+
+
+def test_v5_session_kept_before_expiry_and_gone_after(clients, uid):
+    c = clients.new(f"c-{uid}", V5, clean=False)
+    c.connect(properties=sei(2))
+    c.subscribe(f"exp/{uid}", 1)
+    c.disconnect()
+    before = clients.new(f"c-{uid}", V5, clean=False)
+    before.connect(properties=sei(2))
+    assert before.session_present
+    before.disconnect()
+    # Session expiry is a time-based rule: wait past the 2 s interval, then check.
+    time.sleep(3.5)
+    after = clients.new(f"c-{uid}", V5, clean=False)
+    after.connect(properties=sei(2))
+    assert not after.session_present  # [MQTT-3.1.2-23]
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"exp/{uid}", b"to-nobody", qos=1)
+    after.subscribe(f"mk/{uid}", 1)
+    pub.publish(f"mk/{uid}", b"marker", qos=1)
+    got = after.until(lambda m: m.topic == f"mk/{uid}")
+    assert [m.payload for m in got] == [b"marker"]  # the old subscription is gone
+
+
+def test_v5_disconnect_can_shorten_session_expiry(clients, uid):
+    c = clients.new(f"c-{uid}", V5, clean=False)
+    c.connect(properties=sei(300))
+    c.disconnect(reasoncode=0, properties=props(PacketTypes.DISCONNECT, SessionExpiryInterval=0))
+    again = clients.new(f"c-{uid}", V5, clean=False)
+    again.connect(properties=sei(300))
+    assert not again.session_present  # [MQTT-3.14.2-...] new interval applied at disconnect
+
+
+def test_offline_queue_is_bounded_and_newest_are_dropped(broker_factory, uid):
+    b = broker_factory(max_queued_messages=5, max_inflight=2)
+    c = Client(b, f"c-{uid}", V311, clean=False)
+    pub = Client(b, f"p-{uid}", V311)
+    again = Client(b, f"c-{uid}", V311, clean=False)
+    try:
+        c.connect()
+        c.subscribe(f"bound/{uid}", 1)
+        c.disconnect()
+        pub.connect()
+        for i in range(20):
+            pub.publish(f"bound/{uid}", str(i).encode(), qos=1)
+        again.connect()
+        assert again.session_present
+        # Live marker after the queue: everything before it is what was kept.
+        pub.publish(f"bound/{uid}", b"marker", qos=1)
+        got = [int(m.payload) for m in again.until(lambda m: m.payload == b"marker")[:-1]]
+        # The queue holds max_queued_messages (plus at most the inflight window); the oldest
+        # are kept in order and the rest were dropped, not delivered.
+        assert 5 <= len(got) <= 7, got
+        assert got == list(range(len(got)))
+    finally:
+        for x in (c, pub, again):
+            x.stop()
+
+
+def test_v5_message_expiry_while_queued(clients, uid):
+    c = clients.new(f"c-{uid}", V5, clean=False)
+    c.connect(properties=sei(300))
+    c.subscribe(f"mexp/{uid}", 1)
+    c.disconnect()
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"mexp/{uid}", b"short", qos=1, properties=props(MessageExpiryInterval=1))
+    pub.publish(f"mexp/{uid}", b"long", qos=1, properties=props(MessageExpiryInterval=100))
+    pub.publish(f"mexp/{uid}", b"forever", qos=1)
+    # Message expiry is time-based: let the 1 s message expire.
+    time.sleep(2.5)
+    again = clients.new(f"c-{uid}", V5, clean=False)
+    again.connect(properties=sei(300))
+    got = again.get_n(2)
+    assert [m.payload for m in got] == [b"long", b"forever"]  # [MQTT-3.3.2-5]
+    remaining = got[0].properties.MessageExpiryInterval
+    assert 0 < remaining < 100  # reduced by the time it waited [MQTT-3.3.2-6]
+    assert not hasattr(got[1].properties, "MessageExpiryInterval")
+
+
+def test_takeover_closes_old_connection_v311(clients, uid):
+    old = clients.connected(f"c-{uid}", V311)
+    new = clients.new(f"c-{uid}", V311)
+    new.connect()
+    rc, _ = old.wait_disconnected()
+    assert rc != 0  # closed by the server [MQTT-3.1.4-3]
+    new.subscribe(f"t/{uid}", 1)
+    new.publish(f"t/{uid}", b"still-works", qos=1)
+    assert new.get().payload == b"still-works"
+
+
+@pytest.mark.dynamq_only(reason="mosquitto 2.0.11 closes the old connection without DISCONNECT 0x8E")
+def test_takeover_sends_disconnect_0x8e_to_v5_client(raw, uid):
+    old = raw(5)
+    old.connect(f"c-{uid}", props=[(w.SESSION_EXPIRY, 60)], clean=False)
+    old.subscribe(1, [(f"t/{uid}", 1)])
+    new = raw(5)
+    ack = new.connect(f"c-{uid}", props=[(w.SESSION_EXPIRY, 60)], clean=False)
+    assert ack.reason == 0 and ack.session_present  # the session moves to the new connection
+    packets = old.wait_closed()
+    assert [(p.type, p.reason) for p in packets] == [(w.DISCONNECT, 0x8E)]  # Session taken over
+    # The subscription came along.
+    new.send(w.publish(f"t/{uid}", b"x", qos=1, pid=1, version=5))
+    got = [new.recv(), new.recv()]
+    assert sorted(p.type for p in got) == [w.PUBLISH, w.PUBACK]
+
+
+def test_takeover_publishes_will_of_old_connection(clients, uid):
+    watcher = clients.connected(f"w-{uid}", V5)
+    watcher.subscribe(f"will/{uid}", 1)
+    old = clients.new(f"c-{uid}", V311)
+    old.will_set(f"will/{uid}", b"taken-over", qos=1)
+    old.connect()
+    clients.connected(f"c-{uid}", V311)
+    assert watcher.get().payload == b"taken-over"  # the old network connection closed abnormally
