@@ -19,7 +19,40 @@
 
 namespace dynamq::broker {
 
-class EncodedCache;
+// Cache of the bytes of one message as PUBLISH, one slot per (protocol family, QoS,
+// retain flag) — the layout shared by every subscriber without per-subscriber properties.
+// For QoS > 0 the packet id in the cached bytes is 0 and is patched in a copy per delivery.
+struct EncodedPublish {
+  SharedBytes bytes;
+  std::size_t packet_id_offset = 0;  // 0 for QoS 0
+};
+
+class EncodedCache {
+ public:
+  EncodedCache() = default;
+  // Copies and moves start empty: the cache belongs to one message object.
+  EncodedCache(const EncodedCache&) {}
+  EncodedCache& operator=(const EncodedCache&) { return *this; }
+
+  static constexpr std::size_t kSlots = 2 * 3 * 2;
+  // slot = (v5 ? 6 : 0) + qos * 2 + retain
+  static constexpr std::size_t slot(bool v5, std::uint8_t qos, bool retain) {
+    return (v5 ? 6U : 0U) + qos * 2U + (retain ? 1U : 0U);
+  }
+  template <typename Make>
+  EncodedPublish get(std::size_t index, Make&& make) {
+    std::lock_guard lock(mutex_);
+    auto& entry = slots_[index];
+    if (!entry.bytes) {
+      entry = std::forward<Make>(make)();
+    }
+    return entry;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<EncodedPublish, kSlots> slots_{};
+};
 
 struct Message {
   MessageId id;
@@ -46,39 +79,9 @@ struct Message {
 
   // Encoded PUBLISH packets shared by subscribers with the same layout (filled lazily,
   // thread-safe). Not part of the message's value.
-  mutable std::shared_ptr<EncodedCache> encoded;
+  mutable EncodedCache encoded;
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
-
-// Cache of the bytes of one message as PUBLISH, one slot per (protocol family, QoS,
-// retain flag) — the layout shared by every subscriber without per-subscriber properties.
-// For QoS > 0 the packet id in the cached bytes is 0 and is patched in a copy per delivery.
-struct EncodedPublish {
-  SharedBytes bytes;
-  std::size_t packet_id_offset = 0;  // 0 for QoS 0
-};
-
-class EncodedCache {
- public:
-  static constexpr std::size_t kSlots = 2 * 3 * 2;
-  // slot = (v5 ? 6 : 0) + qos * 2 + retain
-  static constexpr std::size_t slot(bool v5, std::uint8_t qos, bool retain) {
-    return (v5 ? 6U : 0U) + qos * 2U + (retain ? 1U : 0U);
-  }
-  template <typename Make>
-  EncodedPublish get(std::size_t index, Make&& make) {
-    std::lock_guard lock(mutex_);
-    auto& entry = slots_[index];
-    if (!entry.bytes) {
-      entry = std::forward<Make>(make)();
-    }
-    return entry;
-  }
-
- private:
-  std::mutex mutex_;
-  std::array<EncodedPublish, kSlots> slots_{};
-};
 
 }  // namespace dynamq::broker

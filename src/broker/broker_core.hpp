@@ -1,0 +1,100 @@
+// The state shared by every connection of one Broker: session registry, subscription tree,
+// retained store, hooks, message ids and counters. Internal to src/broker.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/broker_settings.hpp"
+#include "broker/hooks.hpp"
+#include "broker/message_id.hpp"
+#include "broker/retained_store.hpp"
+#include "broker/session.hpp"
+#include "broker/stats.hpp"
+#include "broker/topic_tree.hpp"
+
+namespace dynamq::broker {
+
+struct Counters {
+  std::atomic<std::uint64_t> connections_current{0};
+  std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> messages_received{0};
+  std::atomic<std::uint64_t> messages_delivered{0};
+  std::atomic<std::uint64_t> dropped_queue_full{0};
+  std::atomic<std::uint64_t> dropped_qos0_offline{0};
+  std::atomic<std::uint64_t> dropped_qos0_slow{0};
+  std::atomic<std::uint64_t> dropped_expired{0};
+  std::atomic<std::uint64_t> dropped_too_large{0};
+  std::atomic<std::uint64_t> dropped_no_subscribers{0};
+  std::atomic<std::uint64_t> protocol_errors{0};
+};
+
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
+
+class BrokerCore {
+ public:
+  explicit BrokerCore(BrokerSettings settings);
+
+  const BrokerSettings settings;
+  HookRegistry hooks;
+  MessageIdGenerator ids;
+  TopicTree tree;
+  RetainedStore retained;
+  Counters counters;
+  std::atomic<bool> shutting_down{false};
+
+  struct Attached {
+    std::shared_ptr<Session> session;
+    bool session_present = false;          // an existing session was resumed
+    std::shared_ptr<Connection> previous;  // connection taken over (to be disconnected)
+    std::shared_ptr<Session> discarded;    // old session ended by clean start
+  };
+  // Binds `connection` to the session of info.client_id (new or resumed per clean_start).
+  Attached attach(const std::shared_ptr<Connection>& connection, const ClientInfo& info,
+                  bool clean_start, std::uint32_t expiry_interval);
+  // The owning connection went away: start the session-expiry and will-delay timers on
+  // `executor`, or end the session at once (expiry 0). `will` is the connection's will, if
+  // it is to be published (not on a normal DISCONNECT).
+  void session_offline(const std::shared_ptr<Session>& session,
+                       const boost::asio::any_io_executor& executor,
+                       std::optional<DelayedWill> will, std::uint32_t will_delay);
+  // Ends a session: forgets it, removes its subscriptions, publishes a delayed will.
+  void terminate(const std::shared_ptr<Session>& session);
+  [[nodiscard]] std::shared_ptr<Session> find(std::string_view client_id) const;
+
+  // Routes a message to every matching subscription (publisher null for injected/wills).
+  void route(const MessagePtr& message, const Session* publisher);
+  // Publishes a will (or any broker-made message): message.publish hooks observe it, then
+  // it is routed (and retained).
+  void publish_internal(const MessagePtr& message, const ClientInfo& client);
+  // Hands a leaving share-group member's deliveries to other members.
+  void redistribute(std::vector<Delivery> deliveries, const Session* leaving);
+
+  // SUBSCRIBE of one filter (as sent, possibly $share/...). Returns the SUBACK reason code
+  // (granted QoS or an error). On success fills `event`; delivers retained messages.
+  std::uint8_t subscribe(const std::shared_ptr<Session>& session, const std::string& raw_filter,
+                         SubscriptionOptions options, SubscriptionEvent& event);
+  // Returns false when the session had no such subscription.
+  bool unsubscribe(const std::shared_ptr<Session>& session, const std::string& raw_filter,
+                   std::string& filter, std::string& share_group);
+
+  void call_subscribed_hooks(const ClientInfo& client, const SubscriptionEvent& event);
+
+  void shutdown();
+  [[nodiscard]] BrokerStats stats() const;
+
+ private:
+  mutable std::mutex registry_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+}  // namespace dynamq::broker

@@ -1,0 +1,333 @@
+#include "broker/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "mqtt/decode.hpp"
+#include "mqtt/encode.hpp"
+
+namespace dynamq::broker {
+
+namespace {
+std::uint32_t packet_limit(std::uint32_t max_packet_size) {
+  return max_packet_size == 0 ? mqtt::kNoPacketSizeLimit : max_packet_size;
+}
+}  // namespace
+
+Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
+                       std::shared_ptr<ClientLink> link)
+    : core_(std::move(core)),
+      executor_(std::move(executor)),
+      link_(std::move(link)),
+      timer_(executor_) {
+  info_.node = core_->settings.node_name;
+  info_.remote_endpoint = link_->remote_endpoint();
+  info_.listener = link_->listener_name();
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  if (core_->shutting_down.load()) {
+    state_ = State::closed;
+    link_->close();
+    return;
+  }
+  bump(core_->counters.connections_current);
+  bump(core_->counters.connections_total);
+  counted_ = true;
+  arm_timer(core_->settings.connect_timeout);
+}
+
+void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
+  if (state_ == State::closed) {
+    return;
+  }
+  last_received_ = std::chrono::steady_clock::now();
+  // Decode straight from the caller's bytes when nothing is buffered (the common case);
+  // keep only the tail of an incomplete packet.
+  std::span<const std::uint8_t> input = bytes;
+  if (!buffer_.empty()) {
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+    input = buffer_;
+  }
+  std::size_t offset = 0;
+  const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
+  while (offset < input.size() && state_ != State::closed) {
+    const auto rest = input.subspan(offset);
+    auto result = state_ == State::awaiting_connect ? mqtt::decode_connect(rest, limit)
+                                                    : mqtt::decode(rest, version_, limit);
+    if (result.need_more()) {
+      break;
+    }
+    if (result.malformed()) {
+      if (state_ == State::awaiting_connect) {
+        // Not a CONNECT at all: close without an answer [MQTT-3.1.0-1]. A bad CONNECT:
+        // CONNACK with the reason (3.1.1 only has return codes for a few of them).
+        if ((rest[0] >> 4) != 1) {
+          bump(core_->counters.protocol_errors);
+          spdlog::info("{} [{}]: first packet is not CONNECT, closing", info_.remote_endpoint,
+                       info_.listener);
+          close_link();
+        } else {
+          refuse_connect(result.version, result.reason, result.detail);
+        }
+      } else {
+        protocol_error(result.reason, result.detail);
+      }
+      break;
+    }
+    offset += result.consumed;
+    handle(result.packet);
+  }
+  if (state_ == State::closed) {
+    buffer_.clear();
+    return;
+  }
+  if (buffer_.empty()) {
+    if (offset < input.size()) {
+      buffer_.assign(input.begin() + static_cast<std::ptrdiff_t>(offset), input.end());
+    }
+  } else {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(offset));
+  }
+}
+
+void Connection::handle(mqtt::Packet& packet) {
+  using mqtt::ReasonCode;
+  switch (mqtt::packet_type(packet)) {
+    case mqtt::PacketType::Connect:
+      if (state_ == State::awaiting_connect) {
+        on_connect(std::get<mqtt::Connect>(packet));
+      } else {
+        protocol_error(ReasonCode::ProtocolError, "second CONNECT [MQTT-3.1.0-2]");
+      }
+      return;
+    case mqtt::PacketType::Publish:
+      on_publish(std::get<mqtt::Publish>(packet));
+      return;
+    case mqtt::PacketType::Puback:
+      on_puback(std::get<mqtt::Puback>(packet));
+      return;
+    case mqtt::PacketType::Pubrec:
+      on_pubrec(std::get<mqtt::Pubrec>(packet));
+      return;
+    case mqtt::PacketType::Pubrel:
+      on_pubrel(std::get<mqtt::Pubrel>(packet));
+      return;
+    case mqtt::PacketType::Pubcomp:
+      on_pubcomp(std::get<mqtt::Pubcomp>(packet));
+      return;
+    case mqtt::PacketType::Subscribe:
+      on_subscribe(std::get<mqtt::Subscribe>(packet));
+      return;
+    case mqtt::PacketType::Unsubscribe:
+      on_unsubscribe(std::get<mqtt::Unsubscribe>(packet));
+      return;
+    case mqtt::PacketType::Pingreq:
+      write(mqtt::Pingresp{});
+      return;
+    case mqtt::PacketType::Disconnect:
+      on_disconnect(std::get<mqtt::Disconnect>(packet));
+      return;
+    case mqtt::PacketType::Auth:
+      // No enhanced authentication was negotiated (CONNECT had no Authentication Method).
+      protocol_error(ReasonCode::ProtocolError, "AUTH without an authentication method");
+      return;
+    default:
+      protocol_error(ReasonCode::ProtocolError,
+                     std::string("a client must not send ") +
+                         std::string(mqtt::to_string(mqtt::packet_type(packet))));
+      return;
+  }
+}
+
+void Connection::write(const mqtt::Packet& packet) {
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>();
+  mqtt::encode(packet, version_, *bytes);
+  link_->write(std::move(bytes));
+}
+
+void Connection::protocol_error(mqtt::ReasonCode reason, std::string_view what) {
+  bump(core_->counters.protocol_errors);
+  spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_.client_id, info_.remote_endpoint,
+               what, static_cast<unsigned>(reason), mqtt::to_string(reason));
+  disconnect(reason);
+}
+
+void Connection::disconnect(mqtt::ReasonCode reason, std::string_view reason_string) {
+  if (state_ == State::closed) {
+    return;
+  }
+  disconnect_reason_ = reason;
+  // [MQTT-4.13.1-1] MQTT 5: DISCONNECT with the reason code; before 5.0 just close.
+  if (v5() && state_ == State::connected) {
+    mqtt::Disconnect packet;
+    packet.reason_code = reason;
+    if (!reason_string.empty()) {
+      packet.properties.reason_string = std::string(reason_string);
+    }
+    write(packet);
+  }
+  close_link();
+}
+
+void Connection::close_link() {
+  if (state_ == State::closed) {
+    return;
+  }
+  const bool was_connected = state_ == State::connected;
+  state_ = State::closed;
+  timer_.cancel();
+  if (was_connected) {
+    finish();
+  }
+  link_->close();
+}
+
+void Connection::on_transport_closed() {
+  if (state_ != State::closed) {
+    // The peer went away without DISCONNECT: the will is published ([MQTT-3.1.2-8]).
+    const bool was_connected = state_ == State::connected;
+    state_ = State::closed;
+    timer_.cancel();
+    if (was_connected) {
+      finish();
+    }
+  }
+  if (counted_) {
+    counted_ = false;
+    core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  }
+  inbound_.clear();
+}
+
+void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
+  if (state_ != State::connected) {
+    if (state_ == State::awaiting_connect) {
+      close_link();
+    }
+    return;
+  }
+  if (session_continues && will_) {
+    // The session goes on with the new connection: a delayed will is not published
+    // ([MQTT-3.1.3-9]); one without delay is (the old connection ended abnormally).
+    const auto delay = will_->properties.will_delay_interval.value_or(0);
+    if (delay != 0) {
+      will_.reset();
+    }
+  }
+  spdlog::debug("client '{}' {}: disconnected by the server (0x{:02x})", info_.client_id,
+                info_.remote_endpoint, static_cast<unsigned>(reason));
+  disconnect(reason);
+}
+
+void Connection::schedule_flush() {
+  boost::asio::post(executor_, [self = shared_from_this()] { self->flush(); });
+}
+
+void Connection::arm_timer(std::chrono::steady_clock::duration after) {
+  timer_.expires_after(after);
+  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    if (auto self = weak.lock()) {
+      self->on_timer();
+    }
+  });
+}
+
+void Connection::on_timer() {
+  if (state_ == State::awaiting_connect) {
+    bump(core_->counters.protocol_errors);
+    spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
+                 core_->settings.connect_timeout.count());
+    close_link();
+    return;
+  }
+  if (state_ != State::connected || keep_alive_ == std::chrono::steady_clock::duration::zero()) {
+    return;
+  }
+  // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
+  const auto limit = keep_alive_ + keep_alive_ / 2;
+  const auto silent = std::chrono::steady_clock::now() - last_received_;
+  if (silent >= limit) {
+    protocol_error(mqtt::ReasonCode::KeepAliveTimeout, "keep alive timeout");
+    return;
+  }
+  arm_timer(limit - silent);
+}
+
+void Connection::finish() {
+  if (finished_) {
+    return;
+  }
+  finished_ = true;
+  bool owner = false;
+  std::vector<Delivery> shared;
+  if (session_) {
+    std::lock_guard lock(session_->mutex);
+    if (session_->connection.get() == this) {
+      owner = true;
+      session_->connection = nullptr;
+      session_->set_online(false);
+      // A leaving share-group member's unsent and unacknowledged messages go to the others.
+      for (auto it = session_->queue.begin(); it != session_->queue.end();) {
+        if (it->share) {
+          shared.push_back(std::move(*it));
+          it = session_->queue.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto it = session_->inflight.begin(); it != session_->inflight.end();) {
+        if (it->delivery.share && it->state == Outgoing::State::awaiting_ack) {
+          shared.push_back(std::move(it->delivery));
+          it = session_->inflight.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  if (!shared.empty()) {
+    core_->redistribute(std::move(shared), session_.get());
+  }
+  std::optional<DelayedWill> will;
+  std::uint32_t will_delay = 0;
+  if (will_ && publish_will_) {
+    auto message = std::make_shared<Message>();
+    message->id = core_->ids.next();
+    message->topic = will_->topic;
+    message->payload = will_->payload;
+    message->qos = static_cast<std::uint8_t>(will_->qos);
+    message->retain = will_->retain;
+    message->properties = will_->properties;
+    will_delay = message->properties.will_delay_interval.value_or(0);
+    message->properties.will_delay_interval.reset();
+    message->sender_client_id = info_.client_id;
+    message->sender_username = info_.username;
+    will = DelayedWill{std::move(message), info_};
+  }
+  will_.reset();
+  if (owner) {
+    core_->session_offline(session_, executor_, std::move(will), will_delay);
+  } else if (will) {
+    core_->publish_internal(will->message, will->client);  // taken over: due now
+  }
+  if (core_->hooks.any()) {
+    DisconnectInfo d;
+    d.reason_code = static_cast<std::uint8_t>(disconnect_reason_);
+    d.by_client = client_disconnected_;
+    d.session_kept = owner && info_.session_expiry_interval != 0;
+    const auto list = core_->hooks.snapshot();
+    for (const auto& h : *list) {
+      h->on_client_disconnected(info_, d);
+    }
+  }
+  session_.reset();
+}
+
+}  // namespace dynamq::broker

@@ -1,0 +1,142 @@
+// One client connection: decodes the bytes net/ hands over, enforces the protocol, and
+// writes packets back through the ClientLink. Lives on one executor for its whole life;
+// every member function below runs there (other threads only post to it).
+//
+// Split over several files by concern: connection.cpp (bytes, dispatch, lifecycle),
+// connection_connect.cpp (CONNECT/CONNACK), connection_inbound.cpp (PUBLISH from the
+// client, hook-held acks), connection_outbound.cpp (PUBLISH to the client, acks, resend),
+// connection_subscribe.cpp (SUBSCRIBE/UNSUBSCRIBE).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/broker_core.hpp"
+#include "broker/client_link.hpp"
+#include "broker/hooks.hpp"
+#include "mqtt/packets.hpp"
+
+namespace dynamq::broker {
+
+class Connection : public ConnectionHandler, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
+             std::shared_ptr<ClientLink> link);
+  ~Connection() override;
+
+  // Arms the CONNECT timeout; called once by Broker::accept.
+  void start();
+
+  void on_bytes(std::span<const std::uint8_t> bytes) override;
+  void on_transport_closed() override;
+
+  // Posted by Session::deliver: send what the session has queued.
+  void schedule_flush();
+  // Posted by another thread: disconnect with `reason` (takeover 0x8E, shutdown 0x8B).
+  // `session_continues`: the session lives on (a delayed will is then not published).
+  void kick(mqtt::ReasonCode reason, bool session_continues);
+
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
+
+ private:
+  enum class State : std::uint8_t { awaiting_connect, connected, closed };
+
+  struct InboundPublish {
+    std::uint64_t seq = 0;
+    MessagePtr message;
+    std::uint16_t packet_id = 0;
+    std::uint8_t qos = 0;
+    bool done = false;
+    PendingAck::Result result;
+  };
+
+  // connection.cpp
+  void handle(mqtt::Packet& packet);
+  void protocol_error(mqtt::ReasonCode reason, std::string_view what);
+  void disconnect(mqtt::ReasonCode reason, std::string_view reason_string = {});
+  void close_link();
+  void finish();
+  void write(const mqtt::Packet& packet);
+  void arm_timer(std::chrono::steady_clock::duration after);
+  void on_timer();
+  [[nodiscard]] bool v5() const { return version_ == mqtt::Version::v5; }
+
+  // connection_connect.cpp
+  void on_connect(mqtt::Connect& connect);
+  void refuse_connect(mqtt::Version version, mqtt::ReasonCode reason, std::string_view what);
+  void on_disconnect(const mqtt::Disconnect& disconnect);
+
+  // connection_inbound.cpp
+  void on_publish(mqtt::Publish& publish);
+  void on_pubrel(const mqtt::Pubrel& pubrel);
+  void on_hook_result(std::uint64_t seq, PendingAck::Result result);
+  void drain_inbound();
+  void complete_inbound(const InboundPublish& entry);
+
+  // connection_outbound.cpp
+  void flush();
+  void on_puback(const mqtt::Puback& puback);
+  void on_pubrec(const mqtt::Pubrec& pubrec);
+  void on_pubcomp(const mqtt::Pubcomp& pubcomp);
+  void resend_inflight();
+  // Appends the PUBLISH of `delivery` to `batch` (or writes shared bytes directly after
+  // flushing `batch`); false when it is larger than the client's Maximum Packet Size.
+  bool send_publish(const Delivery& delivery, std::uint16_t packet_id, bool dup,
+                    std::vector<std::uint8_t>& batch);
+  void write_batch(std::vector<std::uint8_t>& batch);
+  [[nodiscard]] bool needs_own_encoding(const Delivery& delivery) const;
+
+  // connection_subscribe.cpp
+  void on_subscribe(const mqtt::Subscribe& subscribe);
+  void on_unsubscribe(const mqtt::Unsubscribe& unsubscribe);
+
+  std::shared_ptr<BrokerCore> core_;
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<ClientLink> link_;
+  boost::asio::steady_timer timer_;
+  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet
+  State state_ = State::awaiting_connect;
+  bool finished_ = false;
+  bool counted_ = false;  // in connections_current
+  mqtt::Version version_ = mqtt::Version::v3_1_1;
+  ClientInfo info_;
+  std::shared_ptr<Session> session_;
+
+  // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
+  std::chrono::steady_clock::duration keep_alive_{};
+  std::chrono::steady_clock::time_point last_received_{};
+
+  // Will of this connection, published unless the client disconnects normally.
+  std::optional<mqtt::Will> will_;
+  mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
+  bool publish_will_ = true;
+  bool client_disconnected_ = false;  // the client sent DISCONNECT
+
+  // What the client told us in CONNECT (MQTT 5).
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
+  std::uint16_t client_topic_alias_maximum_ = 0;
+
+  // Topic aliases the client set ([MQTT-3.3.2-*]); index = alias.
+  std::vector<std::string> inbound_aliases_;
+  // Topic aliases we assigned towards the client.
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  std::uint16_t next_outbound_alias_ = 1;
+
+  // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
+  // order per client).
+  std::deque<InboundPublish> inbound_;
+  std::uint64_t inbound_seq_ = 0;
+  std::size_t inbound_qos1_pending_ = 0;
+};
+
+}  // namespace dynamq::broker

@@ -1,0 +1,56 @@
+#include "broker/session.hpp"
+
+#include "broker/broker_core.hpp"
+#include "broker/connection.hpp"
+
+namespace dynamq::broker {
+
+void Session::deliver(Delivery delivery) {
+  std::shared_ptr<Connection> wake;
+  {
+    std::lock_guard lock(mutex);
+    if (terminated) {
+      return;
+    }
+    if (!connection && delivery.qos == 0) {
+      // QoS 0 is not kept for an offline session (spec 4.1: optional; we do not).
+      bump(core_.counters.dropped_qos0_offline);
+      return;
+    }
+    if (queue.size() >= core_.settings.max_queued_messages) {
+      bump(delivery.qos == 0 ? core_.counters.dropped_qos0_slow
+                             : core_.counters.dropped_queue_full);
+      return;
+    }
+    queue.push_back(std::move(delivery));
+    if (connection && !flush_scheduled) {
+      flush_scheduled = true;
+      wake = connection;
+    }
+  }
+  if (wake) {
+    wake->schedule_flush();
+  }
+}
+
+std::uint16_t Session::next_packet_id() {
+  // Ids in flight are few (bounded by the inflight window), so a scan is cheap.
+  while (true) {
+    last_packet_id = static_cast<std::uint16_t>(last_packet_id + 1);
+    if (last_packet_id == 0) {
+      continue;
+    }
+    bool used = false;
+    for (const auto& out : inflight) {
+      if (out.packet_id == last_packet_id) {
+        used = true;
+        break;
+      }
+    }
+    if (!used) {
+      return last_packet_id;
+    }
+  }
+}
+
+}  // namespace dynamq::broker

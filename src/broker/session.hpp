@@ -1,0 +1,102 @@
+// The state of one client id that outlives its connections (MQTT "Session State",
+// spec 4.1): subscriptions, QoS 1/2 messages in flight or queued towards the client,
+// QoS 2 packet ids received and not yet released, timers for expiry and delayed wills.
+//
+// Threading: every field below `mutex` is guarded by it. Any thread may deliver(); the
+// attached Connection (on its own executor) sends and acknowledges. Lock order:
+// registry → session → topic tree; no lock is held while calling hooks or ClientLink.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/hooks.hpp"
+#include "broker/message.hpp"
+#include "broker/topic_tree.hpp"
+
+namespace dynamq::broker {
+
+class BrokerCore;
+class Connection;
+
+// A message on its way to one session, at the QoS and with the retain flag it gets there.
+struct Delivery {
+  MessagePtr message;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::shared_ptr<const ShareKey> share;  // set when routed through a shared subscription
+  std::vector<std::uint32_t> subscription_ids;
+};
+
+// A QoS 1/2 message sent and not yet completely acknowledged.
+struct Outgoing {
+  enum class State : std::uint8_t { awaiting_ack, awaiting_pubcomp };
+  Delivery delivery;
+  std::uint16_t packet_id = 0;
+  State state = State::awaiting_ack;  // awaiting_ack: PUBACK (QoS 1) or PUBREC (QoS 2)
+};
+
+struct SubscriptionRecord {
+  std::string filter;           // topic filter proper
+  std::string share_group;      // "" when not shared
+  SubscriptionOptions options;  // granted QoS
+};
+
+// A will waiting for its Will Delay Interval ([MQTT-3.1.3-9]).
+struct DelayedWill {
+  MessagePtr message;
+  ClientInfo client;
+};
+
+class Session {
+ public:
+  Session(BrokerCore& core, std::string client_id)
+      : core_(core), client_id_(std::move(client_id)) {}
+
+  [[nodiscard]] const std::string& client_id() const { return client_id_; }
+  // Lock-free: read by the topic tree to prefer connected members of share groups.
+  [[nodiscard]] bool online() const { return online_.load(std::memory_order_acquire); }
+  void set_online(bool online) { online_.store(online, std::memory_order_release); }
+
+  // Any thread: queue the message (bounded; QoS 0 is not kept for an offline session) and
+  // wake the attached connection. Drops are counted in the broker's stats.
+  void deliver(Delivery delivery);
+
+  std::mutex mutex;
+  // ---- guarded by mutex ----
+  std::shared_ptr<Connection> connection;  // attached connection; null while offline
+  std::deque<Delivery> queue;              // not yet sent
+  std::deque<Outgoing> inflight;           // sent, in send order
+  std::uint16_t last_packet_id = 0;
+  std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent (or pending), no PUBREL yet
+  std::map<std::string, SubscriptionRecord> subscriptions;  // by the filter as subscribed
+  bool flush_scheduled = false;
+  bool terminated = false;  // expired or discarded; deliveries are ignored
+  std::uint32_t expiry_interval = 0;
+  ClientInfo info;          // of the last connection (hooks called off-connection)
+  std::uint64_t epoch = 0;  // bumped on every attach: stale timers do nothing
+  boost::asio::any_io_executor timer_executor;
+  std::shared_ptr<boost::asio::steady_timer> expiry_timer;
+  std::shared_ptr<boost::asio::steady_timer> will_timer;
+  std::optional<DelayedWill> delayed_will;
+
+  // Next free packet id for an outgoing QoS 1/2 message (caller holds mutex).
+  std::uint16_t next_packet_id();
+
+ private:
+  BrokerCore& core_;
+  const std::string client_id_;
+  std::atomic<bool> online_{false};
+};
+
+}  // namespace dynamq::broker
