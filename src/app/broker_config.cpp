@@ -174,6 +174,9 @@ void parse_bind(const KvFile& f, const Entry& e, ListenerSettings& l) {
     }
     host = v.substr(0, colon);
     port = v.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      throw bad("IPv6 addresses go in brackets");
+    }
   }
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
