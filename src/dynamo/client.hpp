@@ -61,7 +61,8 @@ struct ClientStats {
 
 namespace detail {
 class ClientImpl;
-}
+struct ClientAccess;
+}  // namespace detail
 
 class Client {
  public:
@@ -113,6 +114,7 @@ class Client {
   const ClientOptions& options() const;
 
  private:
+  friend struct detail::ClientAccess;
   explicit Client(std::shared_ptr<detail::ClientImpl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<detail::ClientImpl> impl_;
 };

@@ -29,7 +29,6 @@ struct Error {
   static constexpr const char* kCredentials = "CredentialsError";   // no usable credentials
   static constexpr const char* kInvalidRequest = "InvalidRequest";  // rejected before sending
   static constexpr const char* kBadResponse = "BadResponse";        // unparseable response body
-  static constexpr const char* kRetryBudget = "RetryBudgetExhausted";  // retries throttled locally
 
   bool is(std::string_view t) const { return type == t; }
   bool conditional_check_failed() const { return type == "ConditionalCheckFailedException"; }
@@ -43,6 +42,9 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
+  // Default: an Error with an empty type. Exists because Asio's co_spawn needs it; prefer the
+  // other constructors.
+  Result() : v_(std::in_place_index<1>, Error{}) {}
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
 

@@ -52,14 +52,14 @@ std::string authorization_header(std::string_view access_key_id, const Scope& sc
                                  std::string_view signed_headers, std::string_view signature);
 
 // Caches the derived key for one (secret, date, region, service): DynamoDB signing then costs
-// two SHA-256 and one HMAC per request instead of five HMACs. Thread-safe.
+// two SHA-256 and one HMAC per request instead of two SHA-256 and five HMACs. Thread-safe.
 class SigningKeyCache {
  public:
   Key get(std::string_view secret, const Scope& scope);
 
  private:
   std::mutex mu_;
-  std::string secret_fingerprint_;  // SHA-256 of the secret, never the secret itself
+  std::string secret_;  // a rotated secret (new credentials) invalidates the key
   std::string date_, region_, service_;
   Key key_{};
   bool valid_ = false;
