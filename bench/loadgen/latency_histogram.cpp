@@ -49,7 +49,8 @@ std::uint64_t LatencyHistogram::percentile(double q) const noexcept {
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];
-    if (seen >= rank) return std::min(bucket_upper(i), max_);
+    // The last bucket also holds everything past the range: its honest answer is the max.
+    if (seen >= rank) return i == kBuckets - 1 ? max_ : std::min(bucket_upper(i), max_);
   }
   return max_;
 }

@@ -11,7 +11,7 @@ TEST(LatencyHistogram, BucketsCoverEveryValueWithBoundedError) {
   // Every value lands in a bucket whose upper edge is >= it and within 1/64 above it.
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200000; ++i) {
-    const std::uint64_t v = rng() >> (rng() % 60 + 4);
+    const std::uint64_t v = rng() >> (17 + rng() % 47);  // below 2^47: the covered range
     const auto b = LatencyHistogram::bucket_of(v);
     ASSERT_LT(b, LatencyHistogram::kBuckets);
     const auto upper = LatencyHistogram::bucket_upper(b);
@@ -53,6 +53,15 @@ TEST(LatencyHistogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(a.count(), all.count());
   for (double q : {0.1, 0.5, 0.9, 0.99, 0.999}) EXPECT_EQ(a.percentile(q), all.percentile(q));
   EXPECT_EQ(a.max(), all.max());
+}
+
+TEST(LatencyHistogram, ValuesPastTheRangeAreKeptAsTheMaximum) {
+  LatencyHistogram h;
+  h.record(1000);
+  h.record(std::uint64_t{1} << 60);
+  EXPECT_EQ(LatencyHistogram::bucket_of(std::uint64_t{1} << 60), LatencyHistogram::kBuckets - 1);
+  EXPECT_EQ(h.percentile(1.0), std::uint64_t{1} << 60);
+  EXPECT_EQ(h.max(), std::uint64_t{1} << 60);
 }
 
 TEST(LatencyHistogram, EmptyIsZero) {
