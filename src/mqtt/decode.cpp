@@ -77,11 +77,12 @@ bool decode_body(Reader& r, PacketType type, std::uint8_t flags, Version version
   return false;
 }
 
-DecodeResult malformed(DecodeResult res, ReasonCode reason, std::string detail) {
+// Mutates rather than returns, so every path of decode_impl returns the same named object
+// (NRVO: the large result is never moved).
+void set_malformed(DecodeResult& res, ReasonCode reason, std::string detail) {
   res.status = DecodeResult::Status::malformed;
   res.reason = reason;
   res.detail = std::move(detail);
-  return res;
 }
 
 // `version` is empty while waiting for the first CONNECT.
@@ -95,34 +96,39 @@ DecodeResult decode_impl(std::span<const std::uint8_t> input, std::optional<Vers
   const auto flags = static_cast<std::uint8_t>(input[0] & 0x0F);
   const auto type = static_cast<PacketType>(type_bits);
   if (!version && type != PacketType::Connect) {
-    return malformed(
-        std::move(res), ReasonCode::ProtocolError,
+    set_malformed(
+        res, ReasonCode::ProtocolError,
         "first packet is " + std::string(to_string(type)) + ", not CONNECT [MQTT-3.1.0-1]");
+    return res;
   }
   if (type_bits == 0 || (type == PacketType::Auth && res.version != Version::v5)) {
-    return malformed(std::move(res), ReasonCode::MalformedPacket,
-                     "reserved packet type " + std::to_string(type_bits) + " (spec 2.1.2)");
+    set_malformed(res, ReasonCode::MalformedPacket,
+                  "reserved packet type " + std::to_string(type_bits) + " (spec 2.1.2)");
+    return res;
   }
   if (!flags_valid(type, flags, res.version)) {
-    return malformed(std::move(res), ReasonCode::MalformedPacket,
-                     "invalid fixed header flags " + std::to_string(flags) + " for " +
-                         std::string(to_string(type)) + " (spec 2.1.3, [MQTT-2.2.2-2] in 3.1.1)");
+    set_malformed(res, ReasonCode::MalformedPacket,
+                  "invalid fixed header flags " + std::to_string(flags) + " for " +
+                      std::string(to_string(type)) + " (spec 2.1.3, [MQTT-2.2.2-2] in 3.1.1)");
+    return res;
   }
 
   const VbiResult length = decode_vbi(input.subspan(1));
   if (length.status == VbiResult::Status::need_more) return res;
   if (length.status == VbiResult::Status::malformed) {
-    return malformed(std::move(res), ReasonCode::MalformedPacket,
-                     "remaining length longer than 4 bytes (spec 1.5.5, 2.1.4)");
+    set_malformed(res, ReasonCode::MalformedPacket,
+                  "remaining length longer than 4 bytes (spec 1.5.5, 2.1.4)");
+    return res;
   }
   const std::size_t header = 1 + length.length;
   const std::size_t total = header + length.value;
   // Refused from the fixed header alone, before the body is buffered (5.0 Maximum Packet Size).
   if (total > max_packet_size) {
-    return malformed(std::move(res), ReasonCode::PacketTooLarge,
-                     std::string(to_string(type)) + " of " + std::to_string(total) +
-                         " bytes exceeds the maximum packet size of " +
-                         std::to_string(max_packet_size));
+    set_malformed(res, ReasonCode::PacketTooLarge,
+                  std::string(to_string(type)) + " of " + std::to_string(total) +
+                      " bytes exceeds the maximum packet size of " +
+                      std::to_string(max_packet_size));
+    return res;
   }
   if (input.size() < total) {
     res.needed = total;
@@ -133,7 +139,8 @@ DecodeResult decode_impl(std::span<const std::uint8_t> input, std::optional<Vers
   Reader reader(input.subspan(header, length.value), failure);
   if (!decode_body(reader, type, flags, res.version, res)) {
     const ReasonCode reason = failure.reason;
-    return malformed(std::move(res), reason, std::move(failure.detail));
+    set_malformed(res, reason, std::move(failure.detail));
+    return res;
   }
   res.status = DecodeResult::Status::complete;
   res.consumed = total;

@@ -18,7 +18,8 @@ bool decode_publish_body(Reader& r, Version v, std::uint8_t flags, Publish& out)
 
   std::string_view topic;
   if (!r.utf8_view(topic, "Topic Name")) return false;
-  if (topic.find_first_of("+#") != std::string_view::npos) {
+  // Two single-byte searches: find_first_of would run memchr once per topic byte.
+  if (topic.find('+') != std::string_view::npos || topic.find('#') != std::string_view::npos) {
     return r.fail(ReasonCode::TopicNameInvalid,
                   "wildcard in the Topic Name of a PUBLISH [MQTT-3.3.2-2]");
   }

@@ -9,7 +9,9 @@ constexpr std::string_view kSharePrefix = "$share/";
 
 bool is_valid_topic_name(std::string_view topic) noexcept {
   if (topic.empty() || topic.size() > kMaxTopicLength) return false;
-  return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos;
+  // Single-byte searches (memchr); find_first_of would scan the set once per topic byte.
+  return topic.find('+') == std::string_view::npos && topic.find('#') == std::string_view::npos &&
+         topic.find('\0') == std::string_view::npos;
 }
 
 bool is_valid_topic_filter(std::string_view filter) noexcept {
@@ -69,7 +71,9 @@ std::optional<SubscriptionFilter> parse_subscription_filter(std::string_view raw
   if (slash == std::string_view::npos) return std::nullopt;  // no filter after the group
   const std::string_view group = rest.substr(0, slash);
   // [MQTT-4.8.2-1] at least one character; [MQTT-4.8.2-2] no '/', '+' or '#'.
-  if (group.empty() || group.find_first_of("+#") != std::string_view::npos) return std::nullopt;
+  if (group.empty() || group.find('+') != std::string_view::npos ||
+      group.find('#') != std::string_view::npos)
+    return std::nullopt;
   const std::string_view filter = rest.substr(slash + 1);
   if (!is_valid_topic_filter(filter)) return std::nullopt;
   return SubscriptionFilter{group, filter};
