@@ -199,6 +199,8 @@ const Target* pick_member(const std::vector<Target>& members, std::atomic<std::s
       continue;
     }
     if (t.session->online()) {
+      // Continue after the chosen member, so offline members do not skew the rotation.
+      next.store(start + i + 1, std::memory_order_relaxed);
       return &t;
     }
     if (!fallback) {
