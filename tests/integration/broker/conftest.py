@@ -56,6 +56,8 @@ def _dynamq_conf(options):
         "session_expiry_max": "mqtt.session_expiry_max",
         "keep_alive_max": "mqtt.keepalive_max",
         "topic_alias_maximum": "mqtt.topic_alias_max",
+        "max_qos": "mqtt.max_qos",
+        "retain_available": "mqtt.retain_available",
     }
     lines = ["listener.tcp.default.bind = 127.0.0.1:0", "log.level = debug"]
     for name, value in options.items():
@@ -69,9 +71,10 @@ def _mosquitto_conf(options, port):
         "max_packet_size": "max_packet_size",
         "max_inflight": "max_inflight_messages",
         "max_queued_messages": "max_queued_messages",
-        "session_expiry_max": "persistent_client_expiration",
         "keep_alive_max": "max_keepalive",
         "topic_alias_maximum": "max_topic_alias",
+        "max_qos": "max_qos",
+        "retain_available": "retain_available",
     }
     lines = [
         f"listener {port} {HOST}",
@@ -84,8 +87,8 @@ def _mosquitto_conf(options, port):
     ]
     for name, value in options.items():
         if name == "session_expiry_max":
-            lines.append(f"persistent_client_expiration {value}s")
-        elif name in keys:
+            continue  # persistent_client_expiration has no seconds unit and never caps v5 SEI
+        if name in keys:
             lines.append(f"{keys[name]} {value}")
     return "\n".join(lines) + "\n"
 
