@@ -363,3 +363,43 @@ def test_abrupt_close_mid_packet(raw, others, uid):
     c.send(w.publish(f"t/{uid}", b"x" * 100, qos=1, pid=1)[:30])
     c.close()
     others()
+
+
+# ---- invalid topic filters ------------------------------------------------------------
+
+SHARE_AS_PLAIN = "mosquitto 2.0.11 takes an incomplete $share/ filter as a plain filter [MQTT-4.8.2-1/2]"
+INVALID_FILTERS = [
+    "a/#/b", "a/b#", "a+/b", "$share/g+/t", "",
+    pytest.param("$share/g", marks=pytest.mark.dynamq_only(reason=SHARE_AS_PLAIN)),
+    pytest.param("$share//t", marks=pytest.mark.dynamq_only(reason=SHARE_AS_PLAIN)),
+]
+
+
+@pytest.mark.parametrize("topic_filter", INVALID_FILTERS)
+def test_v5_invalid_topic_filter(raw, others, uid, topic_filter):
+    c = connected(raw, 5, uid)
+    c.send(w.subscribe(1, [(topic_filter, 1)], 5))
+    # Either a SUBACK refusing that filter (0x8F Topic Filter invalid) on a connection that
+    # stays usable, or DISCONNECT (malformed / protocol error / 0x8F) then close.
+    first = c.recv(timeout=10)
+    if first.type == w.SUBACK:
+        assert first.codes == [0x8F], first
+        c.send(w.pingreq())
+        assert c.recv_type(w.PINGRESP)
+    else:
+        assert first.type == w.DISCONNECT and first.reason in (MALFORMED, PROTOCOL_ERROR, 0x8F), first
+        assert c.wait_closed() == []
+    others()
+
+
+@pytest.mark.parametrize("topic_filter", ["a/#/b", "a/b#", "a+/b", ""])
+def test_v311_invalid_topic_filter(raw, others, uid, topic_filter):
+    c = connected(raw, 4, uid)
+    c.send(w.subscribe(1, [(topic_filter, 1)], 4))
+    try:
+        first = c.recv(timeout=10)
+    except w.Closed:
+        first = None  # closed: the 3.1.1 answer to a malformed packet [MQTT-4.8.0-1]
+    if first is not None:
+        assert first.type == w.SUBACK and first.codes == [0x80], first  # or a refusal
+    others()

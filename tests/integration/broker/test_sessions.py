@@ -193,3 +193,79 @@ def test_takeover_publishes_will_of_old_connection(clients, uid):
     old.connect()
     clients.connected(f"c-{uid}", V311)
     assert watcher.get().payload == b"taken-over"  # the old network connection closed abnormally
+
+
+def test_resume_resends_inflight_then_queued_in_order(raw, clients, uid):
+    """Receive Maximum 2, 6 messages: 2 in flight unacked + 4 queued; after a reconnect the
+    two come again with DUP, then the rest, all in publish order [MQTT-4.6.0-1]."""
+    p = [(w.RECEIVE_MAXIMUM, 2), (w.SESSION_EXPIRY, 60)]
+    sub = raw(5)
+    sub.connect(f"s-{uid}", clean=False, props=p)
+    sub.subscribe(1, [(f"ro/{uid}", 1)])
+    pub = clients.connected(f"p-{uid}", V5)
+    for i in range(6):
+        pub.publish(f"ro/{uid}", str(i).encode(), qos=1)
+    first = [sub.recv_type(w.PUBLISH) for _ in range(2)]
+    assert [x.payload for x in first] == [b"0", b"1"]
+    sub.close()
+
+    again = raw(5)
+    assert again.connect(f"s-{uid}", clean=False, props=p).session_present
+    got = []
+    while len(got) < 6:
+        x = again.recv_type(w.PUBLISH)
+        got.append(x)
+        again.send(w.ack(w.PUBACK, x.pid, 5))
+    assert [x.payload for x in got] == [str(i).encode() for i in range(6)]
+    assert [x.dup for x in got[:2]] == [True, True] and not any(x.dup for x in got[2:])
+
+
+def test_takeover_moves_inflight_messages_to_new_connection(raw, clients, uid):
+    old = raw(4)
+    old.connect(f"s-{uid}", clean=False)
+    old.subscribe(1, [(f"tk/{uid}", 1)])
+    pub = clients.connected(f"p-{uid}", V311)
+    pub.publish(f"tk/{uid}", b"in-flight", qos=1)
+    unacked = old.recv_type(w.PUBLISH)
+    new = raw(4)
+    assert new.connect(f"s-{uid}", clean=False).session_present
+    x = new.recv_type(w.PUBLISH)
+    assert (x.payload, x.pid, x.dup) == (b"in-flight", unacked.pid, True)
+    new.send(w.ack(w.PUBACK, x.pid))
+    assert old.wait_closed() == []
+
+
+def test_v5_will_not_sent_on_takeover_within_will_delay(clients, uid):
+    watcher = clients.connected(f"w-{uid}", V5)
+    watcher.subscribe(f"will/{uid}", 1)
+    watcher.subscribe(f"mk/{uid}", 1)
+    old = clients.new(f"c-{uid}", V5, clean=False)
+    old.will_set(f"will/{uid}", b"w", qos=1, properties=props(PacketTypes.WILLMESSAGE, WillDelayInterval=2))
+    old.connect(properties=sei(60))
+    new = clients.new(f"c-{uid}", V5, clean=False)
+    new.connect(properties=sei(60))
+    # Will delay is time-based: wait past it, then check with a marker.
+    time.sleep(3.0)
+    clients.connected(f"m-{uid}", V5).publish(f"mk/{uid}", b"marker", qos=1)
+    got = watcher.until(lambda m: m.topic == f"mk/{uid}")
+    assert [m.topic for m in got] == [f"mk/{uid}"]  # session continued: no will [MQTT-3.1.3-9]
+
+
+def test_qos2_duplicate_after_publisher_reconnect_not_delivered_twice(raw, clients, uid):
+    sub = clients.connected(f"s-{uid}", V311)
+    sub.subscribe(f"d2/{uid}", 1)
+    c = raw(4)
+    c.connect(f"p-{uid}", clean=False)
+    c.send(w.publish(f"d2/{uid}", b"once", qos=2, pid=9))
+    c.recv_type(w.PUBREC)
+    c.close()
+    c2 = raw(4)
+    assert c2.connect(f"p-{uid}", clean=False).session_present
+    c2.send(w.publish(f"d2/{uid}", b"once", qos=2, pid=9, dup=True))  # it never saw the PUBREC
+    assert c2.recv_type(w.PUBREC).pid == 9
+    c2.send(w.ack(w.PUBREL, 9))
+    assert c2.recv_type(w.PUBCOMP).pid == 9
+    c2.send(w.publish(f"d2/{uid}", b"marker", qos=1, pid=10))
+    c2.recv_type(w.PUBACK)
+    got = sub.until(lambda m: m.payload == b"marker")
+    assert [m.payload for m in got] == [b"once", b"marker"]

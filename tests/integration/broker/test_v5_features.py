@@ -210,3 +210,53 @@ def test_suback_grants_each_requested_qos(raw, uid):
     c.connect(f"c-{uid}")
     ack = c.subscribe(1, [(f"a/{uid}", 2), (f"b/{uid}", 1), (f"c/{uid}", 0)])
     assert ack.codes == [2, 1, 0]
+
+
+def test_broker_aliases_reset_on_new_connection(raw, clients, uid):
+    """Aliases live for one network connection [MQTT-3.3.2-7]: after a reconnect the first
+    PUBLISH using an alias must carry the topic name again."""
+    p = [(w.TOPIC_ALIAS_MAXIMUM, 5), (w.SESSION_EXPIRY, 60)]
+    pub = clients.connected(f"p-{uid}", V5)
+    for round_ in range(2):
+        sub = raw(5)
+        sub.connect(f"s-{uid}", clean=False, props=p)
+        if round_ == 0:
+            sub.subscribe(1, [(f"ar/{uid}", 0)])
+        known = {}
+        for i in range(3):
+            pub.publish(f"ar/{uid}", str(i).encode(), qos=1)
+            x = sub.recv_type(w.PUBLISH)
+            alias = x.props.get(w.TOPIC_ALIAS)
+            if alias is not None and x.topic:
+                known[alias] = x.topic
+            assert x.topic or alias in known, f"alias {alias} used before being set on this connection"
+            assert (x.topic or known[alias]) == f"ar/{uid}"
+        sub.close()
+
+
+def test_subscription_identifier_on_retained_delivery(clients, uid):
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"sir/{uid}", b"kept", qos=1, retain=True)
+    sub = clients.connected(f"s-{uid}", V5)
+    sub.subscribe(f"sir/{uid}", 1, properties=props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=77))
+    m = sub.get()
+    assert m.retain and m.properties.SubscriptionIdentifier == [77]
+    pub.publish(f"sir/{uid}", b"", qos=1, retain=True)
+
+
+def test_message_expiry_interval_forwarded_to_online_subscriber(clients, uid):
+    sub = clients.connected(f"s-{uid}", V5)
+    sub.subscribe(f"me/{uid}", 1)
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"me/{uid}", b"x", qos=1, properties=props(MessageExpiryInterval=300))
+    m = sub.get()
+    assert 0 < m.properties.MessageExpiryInterval <= 300  # [MQTT-3.3.2-6]
+
+
+def test_no_local_and_plain_overlapping(clients, uid):
+    me = clients.connected(f"me-{uid}", V5)
+    me.subscribe(f"nlo/{uid}/+", options=SubscribeOptions(qos=1, noLocal=True))
+    me.subscribe(f"nlo/{uid}/#", 1)
+    me.publish(f"nlo/{uid}/a", b"mine", qos=1)
+    m = me.get()  # delivered through the subscription without No Local
+    assert m.payload == b"mine"
