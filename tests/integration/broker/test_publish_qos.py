@@ -226,3 +226,50 @@ def test_qos0_from_many_publishers_each_in_order(clients, uid):
     for i in range(3):
         seq = [m.payload for m in got if m.topic == f"many/{uid}/{i}"]
         assert seq == [str(n).encode() for n in range(200)] + [b"end"]
+
+
+def test_packet_ids_wrap_around_without_zero_or_reuse_in_flight(raw, uid):
+    """More than 65535 QoS 1 deliveries to one client: ids wrap, never 0, never reused
+    while unacknowledged [MQTT-2.2.1-3]."""
+    import threading
+
+    total = 66000
+    sub = raw(4)
+    sub.connect(f"s-{uid}")
+    sub.subscribe(1, [(f"wrap/{uid}", 1)])
+    seen = []
+    errors = []
+
+    def consume():
+        try:
+            while len(seen) < total:
+                p = sub.recv_type(w.PUBLISH, timeout=30)
+                seen.append((p.pid, p.payload))
+                sub.send(w.ack(w.PUBACK, p.pid))
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    t = threading.Thread(target=consume)
+    t.start()
+    pub = raw(4)
+    pub.connect(f"p-{uid}")
+    window = 30  # below the default Receive Maximum of both brokers
+    pid = 0
+    from harness import wait_until
+
+    for start in range(0, total, window):
+        # Stay within max_queued_messages of the subscriber: drops past it are legitimate.
+        wait_until(lambda: len(seen) >= start - 300 or errors, 30, interval=0.001, message="subscriber progress")
+        batch = b""
+        for i in range(start, min(total, start + window)):
+            pid = pid % 65535 + 1
+            batch += w.publish(f"wrap/{uid}", b"%d" % i, qos=1, pid=pid)
+        pub.send(batch)
+        for _ in range(min(total, start + window) - start):
+            pub.recv_type(w.PUBACK, timeout=30)
+    t.join(timeout=120)
+    assert not errors, (errors, len(seen), seen[-3:])
+    assert len(seen) == total
+    assert all(pid != 0 for pid, _ in seen)
+    assert [int(p) for _, p in seen] == list(range(total))
+    assert len({pid for pid, _ in seen}) == 65535  # every id used once the range wrapped

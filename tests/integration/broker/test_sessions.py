@@ -269,3 +269,19 @@ def test_qos2_duplicate_after_publisher_reconnect_not_delivered_twice(raw, clien
     c2.recv_type(w.PUBACK)
     got = sub.until(lambda m: m.payload == b"marker")
     assert [m.payload for m in got] == [b"once", b"marker"]
+
+
+@pytest.mark.dynamq_only(reason="mosquitto's persistent_client_expiration has no unit below an hour")
+def test_v311_persistent_session_expires_after_configured_cap(broker_factory, uid):
+    b = broker_factory(session_expiry_max=1)
+    c = Client(b, f"c-{uid}", V311, clean=False)
+    again = Client(b, f"c-{uid}", V311, clean=False)
+    try:
+        c.connect()
+        c.disconnect()
+        time.sleep(2.5)  # session expiry is time-based: wait past the 1 s cap
+        again.connect()
+        assert not again.session_present
+    finally:
+        c.stop()
+        again.stop()
