@@ -309,6 +309,9 @@ ServerConfig build_server_config(const std::vector<KvFile>& sources) {
   const auto keys = known_keys();
   for (const auto& key : order) {
     const auto [file, entry] = effective[key];
+    if (key.rfind("plugins.", 0) == 0 || key.rfind("admin.", 0) == 0) {
+      continue;  // plugin and admin endpoint keys: read by app/plugins.cpp
+    }
     if (key.rfind("listener.", 0) == 0) {
       apply_listener_key(*file, *entry, c);
       continue;
