@@ -15,6 +15,7 @@
 
 #include "app/broker_config.hpp"
 #include "app/command.hpp"
+#include "app/plugins.hpp"
 #include "broker/broker.hpp"
 #include "config/kv_file.hpp"
 #include "net/io_pool.hpp"
@@ -93,6 +94,7 @@ int serve(const ServeOptions& options) {
 
   net::IoPool pool(config.io_threads);  // outlives the broker: its timers live on these loops
   broker::Broker broker(config.broker);
+  const auto plugins = start_plugins(broker, options.config_path, options.overrides);  // plugins.hpp
   std::vector<std::unique_ptr<net::Listener>> listeners;
   const net::HandlerFactory factory = [&broker](net::asio::any_io_executor executor,
                                                 std::shared_ptr<broker::ClientLink> link) {
