@@ -22,5 +22,8 @@ CommandRun add_broker_options(CLI::App& app);
 // `dynamq tables create|status|delete`: the storage tables of ../shared/SPEC.md §2
 // (tables_command.cpp).
 Command add_tables_command(CLI::App& app);
+// `dynamq ctl plugins list|load|unload NAME`, `dynamq ctl stats`: a running broker's admin
+// endpoint (ctl_command.cpp).
+Command add_ctl_command(CLI::App& app);
 
 }  // namespace dynamq::app

@@ -9,5 +9,9 @@ target_sources(dynamq_storage PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/rule_set.cpp
   ${CMAKE_CURRENT_LIST_DIR}/write_op.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/storage_plugin.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/client_state.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fetcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ack_functions.cpp
 )
 target_link_libraries(dynamq_storage PUBLIC dynamq_broker dynamq_dynamo spdlog::spdlog)
