@@ -104,12 +104,12 @@ std::uint64_t parse_uint(const KvFile& file, const Entry& entry, std::uint64_t m
   std::uint64_t value = 0;
   std::string_view suffix;
   if (!split_number(entry.value, value, suffix) || !suffix.empty()) {
-    throw file.error(entry, "`" + entry.key + "` must be a whole number, found `" + entry.value +
-                                "`");
+    throw file.error(entry,
+                     "`" + entry.key + "` must be a whole number, found `" + entry.value + "`");
   }
   if (value < min || value > max) {
-    throw file.error(entry, "`" + entry.key + "` must be between " + std::to_string(min) +
-                                " and " + std::to_string(max) + ", found " + entry.value);
+    throw file.error(entry, "`" + entry.key + "` must be between " + std::to_string(min) + " and " +
+                                std::to_string(max) + ", found " + entry.value);
   }
   return value;
 }
@@ -137,7 +137,8 @@ std::chrono::seconds parse_duration(const KvFile& file, const Entry& entry) {
       }
     }
   }
-  throw file.error(entry, "`" + entry.key + "` must be a duration like 30s, 30m, 2h or 1d, found `" +
+  throw file.error(entry, "`" + entry.key +
+                              "` must be a duration like 30s, 30m, 2h or 1d, found `" +
                               entry.value + "`");
 }
 

@@ -44,13 +44,15 @@ TEST(KvFile, ErrorsNameFileAndLine) {
             "x.conf:2: expected `key = value`, found `nonsense`");
   EXPECT_EQ(error_of([] { parse_kv_text("a = 1\n\na = 2\n", "x.conf"); }),
             "x.conf:3: duplicate key `a` (first set on line 1)");
-  EXPECT_EQ(error_of([] { parse_kv_text(" = 2\n", "x.conf"); }), "x.conf:1: missing key before `=`");
+  EXPECT_EQ(error_of([] { parse_kv_text(" = 2\n", "x.conf"); }),
+            "x.conf:1: missing key before `=`");
   EXPECT_EQ(error_of([] { read_kv_file("/nonexistent/dynamq.conf"); }),
             "/nonexistent/dynamq.conf:0: cannot open the file");
 }
 
 TEST(KvFile, TypedValues) {
-  const auto file = parse_kv_text("n = 42\nbad = 4x\nbig = 99\nt = on\nd = 2h\ns = 64KB\n", "v.conf");
+  const auto file =
+      parse_kv_text("n = 42\nbad = 4x\nbig = 99\nt = on\nd = 2h\ns = 64KB\n", "v.conf");
   const auto& e = file.entries;
   EXPECT_EQ(parse_uint(file, e[0], 1, 100), 42U);
   EXPECT_EQ(error_of([&] { parse_uint(file, e[1], 0, 10); }),
