@@ -260,3 +260,78 @@ def test_no_local_and_plain_overlapping(clients, uid):
     me.publish(f"nlo/{uid}/a", b"mine", qos=1)
     m = me.get()  # delivered through the subscription without No Local
     assert m.payload == b"mine"
+
+
+REASON_STRINGS = ("issue 2 item 3 asks for reason strings on refusals (optional in §3.2.2.3.7 / §3.14.2.2.3); "
+                  "mosquitto 2.0.11 sends none")
+
+
+@pytest.mark.dynamq_only(reason=REASON_STRINGS)
+def test_server_disconnect_carries_reason_string(raw, uid):
+    c = raw(5)
+    c.connect(f"c-{uid}")
+    c.send(w.connect(f"again-{uid}", version=5))  # second CONNECT: Protocol Error
+    (d,) = c.wait_closed()
+    assert d.type == w.DISCONNECT and d.reason == 0x82
+    assert d.props.get(w.REASON_STRING), "DISCONNECT without a Reason String"
+
+
+@pytest.mark.dynamq_only(reason=REASON_STRINGS)
+def test_connack_refusal_carries_reason_string(raw, uid):
+    c = raw(5)
+    c.send(w.connect(f"c-{uid}", version=5, will={"topic": "w", "payload": b"x", "qos": 3}))
+    (ack,) = c.wait_closed()
+    assert ack.type == w.CONNACK and ack.reason == 0x81
+    assert ack.props.get(w.REASON_STRING), "CONNACK refusal without a Reason String"
+
+
+def test_mosquitto_pub_v5_properties_reach_paho_subscriber(broker, clients, uid):
+    from .clients import mosquitto_pub
+
+    sub = clients.connected(f"s-{uid}", V5)
+    sub.subscribe(f"mp/{uid}", 1)
+    mosquitto_pub(broker, f"mp/{uid}", "with-props", qos=1, version="mqttv5", extra=[
+        "-D", "publish", "user-property", "origin", "mosquitto_pub",
+        "-D", "publish", "response-topic", f"resp/{uid}",
+        "-D", "publish", "correlation-data", "corr-1",
+        "-D", "publish", "content-type", "text/plain",
+        "-D", "publish", "message-expiry-interval", "120",
+    ])
+    m = sub.get()
+    assert m.payload == b"with-props"
+    assert m.properties.UserProperty == [("origin", "mosquitto_pub")]
+    assert m.properties.ResponseTopic == f"resp/{uid}"
+    assert m.properties.CorrelationData == b"corr-1"
+    assert m.properties.ContentType == "text/plain"
+    assert 0 < m.properties.MessageExpiryInterval <= 120
+
+
+def test_mosquitto_sub_in_shared_group_with_paho_member(broker, clients, uid):
+    from harness import wait_until
+    from .clients import MosquittoSub
+
+    msub = MosquittoSub(broker, f"$share/g/ms/{uid}", qos=1, version="mqttv5")
+    try:
+        msub.wait_subscribed()
+        member = clients.connected(f"m-{uid}", V5)
+        member.subscribe(f"$share/g/ms/{uid}", 1)
+        pub = clients.connected(f"p-{uid}", V5)
+        for i in range(20):
+            pub.publish(f"ms/{uid}", f"n{i}".encode(), qos=1)
+        lines = []
+        got = []
+
+        def all_arrived():
+            while not msub.lines.empty():
+                line = msub.lines.get_nowait()
+                if line.startswith(f"ms/{uid} "):
+                    lines.append(line.split(" ", 1)[1])
+            while not member.messages.empty():
+                got.append(member.messages.get_nowait().payload.decode())
+            return len(lines) + len(got) >= 20
+
+        wait_until(all_arrived, 10, message="20 shared deliveries")
+        assert sorted(lines + got) == sorted(f"n{i}" for i in range(20))  # each exactly once
+        assert lines and got  # both members took a share
+    finally:
+        msub.stop()
