@@ -7,7 +7,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
-#include <ctime>
 
 #include "dynamo/client_impl.hpp"
 #include "dynamo/crypto.hpp"
@@ -30,36 +29,18 @@ ClientImpl::ClientImpl(ClientOptions opts, Endpoint ep, std::shared_ptr<Connecti
 
 void ClientImpl::sign(HttpRequest& req, const Credentials& creds, std::string_view payload_hash,
                       std::chrono::system_clock::time_point now) {
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char amz_date[17];
-  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
-  std::string_view date(amz_date, 8);
-
+  std::string amz_date = sigv4::format_amz_date(now);
   req.set("X-Amz-Date", amz_date);
   if (creds.session_token.empty())
     req.erase("X-Amz-Security-Token");
   else
     req.set("X-Amz-Security-Token", creds.session_token);
-
-  sigv4::CanonicalInput in;
-  in.method = "POST";
-  in.path = ep_.path;
-  in.payload_sha256_hex = payload_hash;
-  in.headers.reserve(5);
-  in.headers.push_back({"content-type", std::string(req[http::field::content_type])});
-  in.headers.push_back({"host", ep_.host_header});
-  in.headers.push_back({"x-amz-date", amz_date});
-  in.headers.push_back({"x-amz-target", std::string(req["X-Amz-Target"])});
-  if (!creds.session_token.empty())
-    in.headers.push_back({"x-amz-security-token", creds.session_token});
-  sigv4::Scope scope{date, opts_.region, "dynamodb"};
-  std::string sts = sigv4::string_to_sign(amz_date, scope, sigv4::canonical_request(in));
-  std::string sig = sigv4::signature(keys_.get(creds.secret_access_key, scope), sts);
-  req.set(http::field::authorization,
-          sigv4::authorization_header(creds.access_key_id, scope, sigv4::signed_headers(in.headers),
-                                      sig));
+  auto target = req["X-Amz-Target"];
+  auto signed_req = sigv4::sign_dynamodb(
+      {ep_.host_header, std::string_view(target.data(), target.size()), amz_date, opts_.region,
+       payload_hash, creds.access_key_id, creds.secret_access_key, creds.session_token, ep_.path},
+      &keys_);
+  req.set(http::field::authorization, signed_req.authorization);
 }
 
 std::chrono::milliseconds ClientImpl::next_backoff(int retry) {

@@ -6,7 +6,9 @@ namespace dynamq::dynamo {
 
 Result<Endpoint> parse_endpoint(std::string_view url) {
   auto bad = [&](std::string why) {
-    return Error{Error::kInvalidRequest, "endpoint '" + std::string(url) + "': " + why, 0, false};
+    // A URL with user info may hold a password: do not echo it.
+    std::string shown = url.find('@') == std::string_view::npos ? std::string(url) : "<redacted>";
+    return Error{Error::kInvalidRequest, "endpoint '" + shown + "': " + why, 0, false};
   };
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return bad("not an absolute URL (" + parsed.error().message() + ")");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
 #include "dynamo/crypto.hpp"
 
@@ -227,6 +228,39 @@ Key SigningKeyCache::get(std::string_view secret, const Scope& scope) {
   service_ = scope.service;
   valid_ = true;
   return key_;
+}
+
+std::string format_amz_date(std::chrono::system_clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[17];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return std::string(buf, 16);
+}
+
+Signed sign_dynamodb(const DynamoRequest& r, SigningKeyCache* cache) {
+  CanonicalInput in;
+  in.method = "POST";
+  in.path = r.path;
+  in.payload_sha256_hex = r.payload_sha256_hex;
+  in.headers.reserve(5);
+  in.headers.push_back({"content-type", "application/x-amz-json-1.0"});
+  in.headers.push_back({"host", std::string(r.host_header)});
+  in.headers.push_back({"x-amz-date", std::string(r.amz_date)});
+  in.headers.push_back({"x-amz-target", std::string(r.target)});
+  if (!r.session_token.empty())
+    in.headers.push_back({"x-amz-security-token", std::string(r.session_token)});
+  Scope scope{r.amz_date.substr(0, 8), r.region, "dynamodb"};
+  Signed out;
+  out.canonical_request = canonical_request(in);
+  out.string_to_sign = string_to_sign(r.amz_date, scope, out.canonical_request);
+  Key key =
+      cache ? cache->get(r.secret_access_key, scope) : signing_key(r.secret_access_key, scope);
+  out.signature = signature(key, out.string_to_sign);
+  out.authorization =
+      authorization_header(r.access_key_id, scope, signed_headers(in.headers), out.signature);
+  return out;
 }
 
 }  // namespace dynamq::dynamo::sigv4

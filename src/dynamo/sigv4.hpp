@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -64,5 +65,31 @@ class SigningKeyCache {
   Key key_{};
   bool valid_ = false;
 };
+
+// "20150830T123600Z" (UTC).
+std::string format_amz_date(std::chrono::system_clock::time_point t);
+
+// Exactly what Client signs for one DynamoDB JSON-protocol request: POST to `path` with the
+// headers content-type (application/x-amz-json-1.0), host, x-amz-date, x-amz-target and, when
+// a session token is set, x-amz-security-token.
+struct DynamoRequest {
+  std::string_view host_header;  // Endpoint::host_header
+  std::string_view target;       // "DynamoDB_20120810.PutItem"
+  std::string_view amz_date;     // format_amz_date(now)
+  std::string_view region;
+  std::string_view payload_sha256_hex;
+  std::string_view access_key_id;
+  std::string_view secret_access_key;
+  std::string_view session_token;  // empty: none
+  std::string_view path = "/";     // Endpoint::path
+};
+struct Signed {
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signature;
+  std::string authorization;  // the Authorization header value
+};
+// `cache` (optional) avoids re-deriving the key for every request of the same day.
+Signed sign_dynamodb(const DynamoRequest& r, SigningKeyCache* cache = nullptr);
 
 }  // namespace dynamq::dynamo::sigv4
