@@ -176,10 +176,15 @@ def measure(args, kind, workdir, extra):
         time.sleep(0.2)
         rss_before = rss_kb(broker.pid)
         cpu_before = cpu_seconds(broker.pid)
+        wall_before = time.monotonic()
         timeout = args.warmup + args.duration + args.drain + 120
         result = run_loadgen(args, broker.port, extra, timeout)
         cpu = cpu_seconds(broker.pid) - cpu_before
         result["broker_cpu_s"] = cpu
+        # Share of one CPU the broker got: far below 1 at unlimited load means the machine
+        # (other processes) starved it, and msgs/s says more about the machine than the broker.
+        result["broker_cpu_share"] = cpu / (time.monotonic() - wall_before)
+        result["loadavg"] = Path("/proc/loadavg").read_text().split()[0]
         result["broker_rss_kb"] = rss_kb(broker.pid)
         result["broker_peak_rss_kb"] = rss_kb(broker.pid, "VmHWM")
         result["broker_rss_start_kb"] = rss_before
@@ -187,10 +192,12 @@ def measure(args, kind, workdir, extra):
         result["cpu_s_per_million"] = cpu / (delivered / 1e6) if delivered else float("inf")
     if not result.get("ok", False):
         log(f"  !! {kind}: errors={result['errors']} lost={result['lost']} "
+            f"undelivered={result['undelivered']} "
             f"dup={result['duplicates_or_reordered']} {result['first_error']}")
     log(f"  {kind:9s} delivered {result['delivered_per_s']:>10.0f} msg/s  "
         f"p50 {result['latency_us']['p50']:>9.0f} us  p99 {result['latency_us']['p99']:>9.0f} us"
-        f"  cpu {cpu:6.2f} s = {result['cpu_s_per_million']:.2f} s/M  lost {result['lost']}")
+        f"  cpu {cpu:6.2f} s = {result['cpu_s_per_million']:.2f} s/M ({result['broker_cpu_share']:.0%} "
+        f"of a CPU, load {result['loadavg']})  lost {result['lost']}")
     return result
 
 
@@ -240,9 +247,14 @@ def markdown(args, results, idle):
     out.append(f"; MQTT {args.mqtt_version}, payload {args.payload} B, {args.warmup} s warm-up + "
                f"{args.duration} s measured per run; dynamq io_threads={args.dynamq_threads}; "
                f"both brokers: max inflight {args.max_inflight}, max queued {args.max_queued}.\n")
+    loads = [r[k]["loadavg"] for r in results for k in ("dynamq", "mosquitto")]
+    if loads:
+        out.append(f"1-minute load average during the runs: {min(loads)} .. {max(loads)} "
+                   "(2 CPUs; other work on the machine shares them).\n")
     out.append("| scenario | offered load | dynamq msg/s | mosquitto msg/s | × (≥1.5) "
                "| dynamq CPU s/M msgs | mosquitto CPU s/M msgs | × (≤0.5) "
-               "| dynamq p50 / p99 µs | mosquitto p50 / p99 µs | dynamq / mosquitto lost "
+               "| dynamq p50 / p99 µs | mosquitto p50 / p99 µs "
+               "| lost + undelivered at end: dynamq / mosquitto "
                "| verdict |")
     out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in results:
@@ -259,17 +271,26 @@ def markdown(args, results, idle):
         else:
             notes.append(f"msgs/s {verdict(tput >= 1.5)}")
         notes.append(f"CPU {verdict(cpu <= 0.5)}")
-        if row["qos"] == 1 and (d["lost"] or m["lost"]):
-            notes.append("QoS 1 LOSS")
-        if not d.get("ok", False):
-            notes.append(f"dynamq errors: {d['first_error'] or 'loss/dup'}")
+        for kind, x in (("dynamq", d), ("mosquitto", m)):
+            if row["qos"] == 1 and x["lost"]:
+                notes.append(f"{kind} QoS 1 LOSS")
+            if row["qos"] == 1 and x["undelivered"]:
+                notes.append(f"{kind} QoS 1 backlog not delivered by end of drain")
+        if d["errors"]:
+            notes.append(f"dynamq errors: {d['first_error']}")
         out.append(
             f"| {row['name']} | {row['offered']} | {fmt_rate(d['delivered_per_s'])} | "
             f"{fmt_rate(m['delivered_per_s'])} | {tput:.2f} | {d['cpu_s_per_million']:.2f} | "
             f"{m['cpu_s_per_million']:.2f} | {cpu:.2f} | "
             f"{d['latency_us']['p50']:,.0f} / {d['latency_us']['p99']:,.0f} | "
             f"{m['latency_us']['p50']:,.0f} / {m['latency_us']['p99']:,.0f} | "
-            f"{d['lost']} / {m['lost']} | {'; '.join(notes)} |")
+            f"{d['lost']}+{d['undelivered']} / {m['lost']}+{m['undelivered']} | "
+            f"{'; '.join(notes)} |")
+    out.append("")
+    out.append("Broker CPU share (CPU seconds / wall seconds of the run; 100% = one full CPU): " +
+               ", ".join(f"{r['name']} {'fixed' if r['fixed'] else 'max'}: dynamq "
+                         f"{r['dynamq']['broker_cpu_share']:.0%} / mosquitto "
+                         f"{r['mosquitto']['broker_cpu_share']:.0%}" for r in results) + ".")
     if idle:
         d, m = idle["dynamq"], idle["mosquitto"]
         out.append("")

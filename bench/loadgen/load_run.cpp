@@ -260,8 +260,9 @@ RunResult run_load(const Options& options) {
       }
     }
   }
-  // Losses: per (subscriber, publisher) the gaps inside the stream plus the missing tail
-  // (what the publisher got acknowledged, at QoS 0 what it sent, beyond the last seen).
+  // Per (subscriber, publisher): gaps inside the stream are losses (a later message came,
+  // an earlier one never will); the missing tail (acknowledged -- at QoS 0 sent -- beyond
+  // the last seen) is what had not arrived when the drain ended: lost or still queued.
   for (int i = 0; i < options.publishers && !result.setup_failed; ++i) {
     const auto& pub = publishers[static_cast<std::size_t>(i)];
     const std::uint64_t promised = options.qos > 0 ? pub->acked() : pub->sent();
@@ -269,7 +270,7 @@ RunResult run_load(const Options& options) {
       const auto& sub = subscribers[static_cast<std::size_t>(j)];
       result.expected += promised;
       const std::uint64_t seen = sub->next_sequence(i);
-      if (promised > seen) result.lost += promised - seen;
+      if (promised > seen) result.undelivered += promised - seen;
     }
   }
   for (const auto& sub : subscribers) {

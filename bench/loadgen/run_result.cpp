@@ -29,18 +29,19 @@ std::string human_line(const Options& o, const RunResult& r) {
       line, sizeof line,
       "mqtt %s qos %d, %d pub -> %d sub, %zu B, offered %s: delivered %.0f msg/s "
       "(published %.0f msg/s); latency us p50 %.0f p90 %.0f p99 %.0f max %.0f; "
-      "published %llu delivered %llu expected %llu lost %llu dup/reordered %llu%s%s%s",
+      "published %llu delivered %llu expected %llu lost %llu undelivered-at-end %llu dup/reordered "
+      "%llu%s%s%s",
       version_name(o.version).c_str(), o.qos, o.publishers, o.subscribers, o.payload_size, rate,
       r.delivered_per_s, r.published_per_s, us(h.percentile(0.50)), us(h.percentile(0.90)),
       us(h.percentile(0.99)), us(h.max()), static_cast<unsigned long long>(r.published),
       static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.expected),
-      static_cast<unsigned long long>(r.lost),
+      static_cast<unsigned long long>(r.lost), static_cast<unsigned long long>(r.undelivered),
       static_cast<unsigned long long>(r.duplicates_or_reordered),
       r.skipped ? "; skipped (socket backed up) " : "",
       r.skipped ? std::to_string(r.skipped).c_str() : "",
       r.errors ? ("; ERRORS " + std::to_string(r.errors) + ": " + r.first_error).c_str() : "");
   std::string out = line;
-  if (o.qos > 0 && (r.lost > 0 || r.duplicates_or_reordered > 0)) {
+  if (o.qos > 0 && (r.lost > 0 || r.undelivered > 0 || r.duplicates_or_reordered > 0)) {
     out += "; QoS 1 DELIVERY VIOLATED";
   }
   return out;
@@ -70,6 +71,7 @@ std::string json_object(const Options& o, const RunResult& r) {
                    {"delivered", r.delivered},
                    {"expected", r.expected},
                    {"lost", r.lost},
+                   {"undelivered", r.undelivered},
                    {"duplicates_or_reordered", r.duplicates_or_reordered},
                    {"foreign", r.foreign},
                    {"skipped", r.skipped},
