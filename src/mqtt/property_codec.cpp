@@ -369,6 +369,7 @@ std::size_t properties_body_size(const Properties& properties, PropertyContext c
 void write_properties(Writer& writer, const Properties& properties, PropertyContext context,
                       std::size_t body_size) {
   writer.vbi(static_cast<std::uint32_t>(body_size));
+  if (body_size == 0) return;  // the common case: nothing allowed here is set
   for_each_property(properties, [&](PropertyId id, const auto& value) {
     if (!allowed(id, context)) return;
     writer.u8(static_cast<std::uint8_t>(id));
