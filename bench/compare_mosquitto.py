@@ -46,12 +46,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
-    # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+def cpu_times(pid):
+    """(user, system) CPU seconds of every thread of pid: fields 14 and 15 of its stat."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def cpu_seconds(pid):
+    return sum(cpu_times(pid))
 
 
 def rss_kb(pid, key="VmRSS"):
@@ -175,12 +179,16 @@ def measure(args, kind, workdir, extra):
     with Broker(kind, args, workdir) as broker:
         time.sleep(0.2)
         rss_before = rss_kb(broker.pid)
-        cpu_before = cpu_seconds(broker.pid)
+        user_before, sys_before = cpu_times(broker.pid)
+        cpu_before = user_before + sys_before
         wall_before = time.monotonic()
         timeout = args.warmup + args.duration + args.drain + 120
         result = run_loadgen(args, broker.port, extra, timeout)
-        cpu = cpu_seconds(broker.pid) - cpu_before
+        user_after, sys_after = cpu_times(broker.pid)
+        cpu = user_after + sys_after - cpu_before
         result["broker_cpu_s"] = cpu
+        result["broker_user_s"] = user_after - user_before
+        result["broker_sys_s"] = sys_after - sys_before
         # Share of one CPU the broker got: far below 1 at unlimited load means the machine
         # (other processes) starved it, and msgs/s says more about the machine than the broker.
         result["broker_cpu_share"] = cpu / (time.monotonic() - wall_before)
@@ -235,6 +243,10 @@ def fmt_rate(x):
     return f"{x:,.0f}"
 
 
+def us_per(result, key):
+    return f"{result[key] / result['delivered'] * 1e6:.1f}" if result["delivered"] else "-"
+
+
 def verdict(ok):
     return "**met**" if ok else "**MISSED**"
 
@@ -287,6 +299,12 @@ def markdown(args, results, idle):
             f"{d['lost']}+{d['undelivered']} / {m['lost']}+{m['undelivered']} | "
             f"{'; '.join(notes)} |")
     out.append("")
+    out.append("Broker CPU per delivered message, user + system µs: " + ", ".join(
+        f"{r['name']} {'fixed' if r['fixed'] else 'max'}: dynamq "
+        f"{us_per(r['dynamq'], 'broker_user_s')} + {us_per(r['dynamq'], 'broker_sys_s')} / "
+        f"mosquitto {us_per(r['mosquitto'], 'broker_user_s')} + "
+        f"{us_per(r['mosquitto'], 'broker_sys_s')}" for r in results) + ".")
+    out.append("")
     out.append("Broker CPU share (CPU seconds / wall seconds of the run; 100% = one full CPU): " +
                ", ".join(f"{r['name']} {'fixed' if r['fixed'] else 'max'}: dynamq "
                          f"{r['dynamq']['broker_cpu_share']:.0%} / mosquitto "
@@ -332,7 +350,9 @@ def main():
     p.add_argument("--loadgen-cpus", default="1")
     p.add_argument("--dynamq-threads", type=int, default=None,
                    help="dynamq io_threads (default: 1 when pinned to one CPU, else 2)")
-    p.add_argument("--loadgen-threads", type=int, default=1)
+    p.add_argument("--loadgen-threads", type=int, default=2,
+                   help="loadgen io threads; >= 2 puts subscribers and publishers on "
+                        "separate loops (both on the loadgen CPU when pinned)")
     p.add_argument("--json-out", default="", help="also write every raw result here")
     args = p.parse_args()
     if args.dynamq_threads is None:

@@ -62,6 +62,14 @@ RunResult run_load(const Options& options) {
                                 std::chrono::duration<double>(options.timeout_s));
   IoThreads io(options.threads);
   std::vector<ThreadStats> stats(static_cast<std::size_t>(io.size()));
+  // With two or more threads, subscribers and publishers get loops of their own: on a
+  // shared loop, 50 unlimited publishers would take 50 turns for each turn of the one
+  // subscriber, and the load generator, not the broker, would cap delivered msgs/s.
+  const int sub_threads = io.size() == 1 ? 1 : std::max(1, io.size() / 2);
+  const int pub_threads = io.size() == 1 ? 1 : io.size() - sub_threads;
+  const int pub_first = io.size() == 1 ? 0 : sub_threads;
+  auto sub_loop = [&](int j) { return j % sub_threads; };
+  auto pub_loop = [&](int i) { return pub_first + i % pub_threads; };
   Timeline timeline;
 
   std::vector<std::shared_ptr<Subscriber>> subscribers;
@@ -76,13 +84,13 @@ RunResult run_load(const Options& options) {
   SetupCounters sub_counters;
   for (int j = 0; j < options.subscribers; ++j) {
     subscribers.push_back(std::make_shared<Subscriber>(
-        io.at(j), options, j, stats[static_cast<std::size_t>(j % io.size())]));
+        io.at(sub_loop(j)), options, j, stats[static_cast<std::size_t>(sub_loop(j))]));
   }
   bool ok = open_all(
       options.subscribers, options.connect_concurrency, sub_counters,
       [&](int j) {
         auto sub = subscribers[static_cast<std::size_t>(j)];
-        spawn(io.at(j), [&, sub, j]() -> awaitable<void> {
+        spawn(io.at(sub_loop(j)), [&, sub, j]() -> awaitable<void> {
           auto error = co_await sub->open(endpoint);
           if (error.empty()) {
             sub->start();
@@ -97,18 +105,16 @@ RunResult run_load(const Options& options) {
   progress(options, ok ? "subscribers connected and subscribed" : "subscriber setup failed");
 
   SetupCounters pub_counters;
-  const int pub_base = options.subscribers;  // spread publishers after subscribers
   if (ok) {
     for (int i = 0; i < options.publishers; ++i) {
-      const int slot = pub_base + i;
       publishers.push_back(std::make_shared<Publisher>(
-          io.at(slot), options, i, stats[static_cast<std::size_t>(slot % io.size())]));
+          io.at(pub_loop(i)), options, i, stats[static_cast<std::size_t>(pub_loop(i))]));
     }
     ok = open_all(
         options.publishers, options.connect_concurrency, pub_counters,
         [&](int i) {
           auto pub = publishers[static_cast<std::size_t>(i)];
-          spawn(io.at(pub_base + i), [&, pub, i]() -> awaitable<void> {
+          spawn(io.at(pub_loop(i)), [&, pub, i]() -> awaitable<void> {
             auto error = co_await pub->open(endpoint);
             if (!error.empty()) {
               note_setup_error("publisher " + std::to_string(i), error);
@@ -151,11 +157,11 @@ RunResult run_load(const Options& options) {
     // before any publisher starts, so they are in place before the first delivery.
     for (int j = 0; j < options.subscribers; ++j) {
       auto s = subscribers[static_cast<std::size_t>(j)];
-      asio::post(io.at(j), [s, timeline] { s->set_timeline(timeline); });
+      asio::post(io.at(sub_loop(j)), [s, timeline] { s->set_timeline(timeline); });
     }
     for (int i = 0; i < options.publishers; ++i) {
       auto p = publishers[static_cast<std::size_t>(i)];
-      asio::post(io.at(pub_base + i), [p, timeline] { p->start(timeline); });
+      asio::post(io.at(pub_loop(i)), [p, timeline] { p->start(timeline); });
     }
     progress(options, "publishing");
 
@@ -212,11 +218,11 @@ RunResult run_load(const Options& options) {
   // Say goodbye politely, give the writes a moment, then stop the loops.
   for (std::size_t j = 0; j < subscribers.size(); ++j) {
     auto c = subscribers[j]->connection();
-    asio::post(io.at(static_cast<int>(j)), [c] { c->disconnect(); });
+    asio::post(io.at(sub_loop(static_cast<int>(j))), [c] { c->disconnect(); });
   }
   for (std::size_t i = 0; i < publishers.size(); ++i) {
     auto c = publishers[i]->connection();
-    asio::post(io.at(pub_base + static_cast<int>(i)), [c] { c->disconnect(); });
+    asio::post(io.at(pub_loop(static_cast<int>(i))), [c] { c->disconnect(); });
   }
   std::this_thread::sleep_for(100ms);
   io.stop();

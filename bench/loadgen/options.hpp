@@ -38,7 +38,7 @@ struct Options {
   int idle_connections = 0;
   double hold_s = 10;
 
-  int threads = 1;
+  int threads = 2;  // >= 2: subscribers and publishers on separate loops
   int keepalive_s = 60;
   int connect_concurrency = 64;
   double connect_timeout_s = 10;

@@ -90,9 +90,9 @@ awaitable<void> Publisher::publish_loop(Timeline timeline) {
       }
     }
     if (qos1) want = std::min<std::uint64_t>(want, static_cast<std::uint64_t>(window_ - inflight_));
+    // One clock read per batch: the batch leaves in one write.
     for (std::uint64_t k = 0; k < want; ++k) {
       if (!rated && conn.unwritten_bytes() >= kHighWater) break;
-      now = now_ns();
       write_stamp(stamp_bytes.data(),
                   Stamp{now, static_cast<std::uint32_t>(index_), static_cast<std::uint32_t>(sent)});
       std::uint16_t id = 0;

@@ -32,8 +32,7 @@ void Subscriber::start() {
   });
 }
 
-void Subscriber::on_publish(const mqtt::Publish& publish) {
-  const std::uint64_t now = now_ns();
+void Subscriber::on_publish(const mqtt::Publish& publish, std::uint64_t now) {
   if (publish.qos == mqtt::QoS::at_least_once) {
     puback_.append(connection_->queue_bytes(), publish.packet_id);
   }
@@ -64,9 +63,11 @@ awaitable<void> Subscriber::read_loop() {
   auto self = shared_from_this();
   auto& conn = *connection_;
   while (co_await conn.read_more()) {
+    // One clock read per read: everything in it arrived at the same moment for us.
+    const std::uint64_t now = now_ns();
     const bool ok = conn.decode_buffered([&](mqtt::Packet& packet) {
       if (const auto* publish = std::get_if<mqtt::Publish>(&packet)) {
-        on_publish(*publish);
+        on_publish(*publish, now);
       } else if (const auto* disconnect = std::get_if<mqtt::Disconnect>(&packet)) {
         stats_.error("server sent DISCONNECT " +
                      std::string(mqtt::to_string(disconnect->reason_code)));

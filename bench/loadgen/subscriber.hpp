@@ -35,7 +35,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 
  private:
   awaitable<void> read_loop();
-  void on_publish(const mqtt::Publish& publish);
+  void on_publish(const mqtt::Publish& publish, std::uint64_t now);
 
   asio::io_context& io_;
   const Options& options_;
