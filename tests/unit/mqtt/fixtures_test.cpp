@@ -2,6 +2,8 @@
 // them to the expected values and the encoder writes exactly these bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sample_packets.hpp"
 
 namespace dynamq::mqtt {
@@ -226,6 +228,24 @@ TEST(Fixtures, Auth) {
   a.reason_code = ReasonCode::ContinueAuthentication;
   a.properties.authentication_method = "M";
   expect_fixture(bytes({0xF0, 6, 0x18, 4, 0x15, 0, 1, "M"}), a, Version::v5);
+}
+
+}  // namespace
+}  // namespace dynamq::mqtt
+
+namespace dynamq::mqtt {
+namespace {
+
+// The connection erases its buffer after decoding: nothing decoded may point into it.
+TEST(Fixtures, DecodedPacketOwnsItsBytes) {
+  test::Bytes wire = test::bytes({0x32, 12, 0, 3, "a/b", 0, 7, "hello"});
+  const DecodeResult r = decode(wire, Version::v3_1_1, kNoPacketSizeLimit);
+  ASSERT_TRUE(r.complete());
+  std::fill(wire.begin(), wire.end(), 0xEE);
+  const auto& p = std::get<Publish>(r.packet);
+  EXPECT_EQ(p.topic, "a/b");
+  EXPECT_EQ(p.payload.view(), "hello");
+  EXPECT_EQ(p.packet_id, 7);
 }
 
 }  // namespace
