@@ -27,7 +27,7 @@ bool credentials_error(const dynamo::Error& e) {
                         "IncompleteSignature", "ExpiredToken", "Forbidden"}) {
     if (e.type.find(t) != std::string::npos) return true;
   }
-  return e.http_status == 403 || e.type == dynamo::Error::kCredentials;
+  return e.http_status == 403;
 }
 
 // One line naming what went wrong and where; never a secret (errors carry none).
@@ -35,6 +35,9 @@ std::string explain(const dynamo::Error& e, const storage::PoolConfig& pool) {
   const std::string where = "DynamoDB at " + pool.server + " (pool " + pool.name + ")";
   if (e.type == dynamo::Error::kConnection || e.type == dynamo::Error::kTimeout) {
     return "cannot reach " + where + ": " + e.describe();
+  }
+  if (e.type == dynamo::Error::kCredentials) {
+    return "no credentials for " + where + ": " + e.message;
   }
   if (credentials_error(e)) return where + " rejected the credentials: " + e.describe();
   if (e.type == "SchemaMismatch") return e.message;
