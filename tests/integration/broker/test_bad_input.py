@@ -403,3 +403,27 @@ def test_v311_invalid_topic_filter(raw, others, uid, topic_filter):
     if first is not None:
         assert first.type == w.SUBACK and first.codes == [0x80], first  # or a refusal
     others()
+
+
+@BOTH
+@pytest.mark.parametrize("will_topic", ["w/+", "w/#"])
+def test_will_topic_with_wildcard(raw, others, uid, version, will_topic):
+    c = raw(version)
+    c.send(w.connect(f"bad-{uid}", version=version, will={"topic": will_topic, "payload": b"x"}))
+    packets = c.wait_closed(timeout=10)
+    # Refused: a CONNACK with an error code (v5: malformed / protocol error / Topic Name
+    # invalid; 3.1.1 has no fitting code, so a plain close is the usual answer).
+    assert all(p.type == w.CONNACK for p in packets), packets
+    if packets:
+        code = packets[0].body[1]
+        assert code in ((MALFORMED, PROTOCOL_ERROR, 0x90) if version == 5 else (0x02, 0x05)) or (
+            version == 4 and code != 0), packets
+    others()
+
+
+def test_v311_password_without_username(raw, others, uid):
+    c = raw(4)
+    c.send(w.connect(f"bad-{uid}", version=4, password=b"secret"))
+    packets = c.wait_closed(timeout=10)  # [MQTT-3.1.2-22]
+    assert all(p.type == w.CONNACK and p.body[1] != 0 for p in packets), packets
+    others()

@@ -100,7 +100,10 @@ def test_v5_server_keep_alive_caps_client_keep_alive(broker_factory, uid):
 
 def test_v5_unsupported_protocol_version_gets_0x84(raw, uid):
     c = raw(5)
-    c.send(w.connect(uid, version=5)[:8] + b"\x06" + w.connect(uid, version=5)[9:])
+    data = bytearray(w.connect(uid, version=5))
+    assert data[8] == 5  # the protocol level byte
+    data[8] = 6  # a version this server cannot know
+    c.send(bytes(data))
     packets = c.wait_closed()
     assert len(packets) == 1 and packets[0].type == w.CONNACK, packets
     # The server does not know the client's version: either CONNACK layout is acceptable,

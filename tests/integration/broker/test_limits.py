@@ -204,3 +204,35 @@ def test_v311_zero_length_topic_closes(raw, uid):
     c.connect(uid)
     c.send(w.publish("", b"x"))
     assert c.wait_closed() == []  # topic names are at least one character [MQTT-4.7.3-1]
+
+
+def test_very_long_topic(clients, uid):
+    topic = f"long/{uid}/" + "x" * 60000
+    sub = clients.connected(f"s-{uid}", V5)
+    sub.subscribe(f"long/{uid}/+", 1)
+    pub = clients.connected(f"p-{uid}", V311)
+    pub.publish(topic, b"ok", qos=1)
+    assert sub.get().topic == topic
+
+
+def test_deep_topic_with_multi_level_wildcard(clients, uid):
+    # 150 levels: deep enough for recursion bugs, below mosquitto's 200-level hierarchy limit.
+    topic = f"deep/{uid}/" + "/".join(["l"] * 150)
+    sub = clients.connected(f"s-{uid}", V5)
+    sub.subscribe(f"deep/{uid}/#", 1)
+    sub.subscribe(f"deep/{uid}/" + "/".join(["+"] * 150), 1)
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(topic, b"ok", qos=1)
+    m = sub.get()
+    assert m.topic == topic
+
+
+def test_subscribe_many_filters_in_one_packet(raw, clients, uid):
+    c = raw(5)
+    c.connect(f"c-{uid}")
+    filters = [(f"many/{uid}/{i}", i % 3) for i in range(100)]
+    ack = c.subscribe(7, filters)
+    assert ack.pid == 7 and ack.codes == [i % 3 for i in range(100)]  # one code per filter, in order
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"many/{uid}/99", b"x", qos=0)
+    assert c.recv_type(w.PUBLISH).topic == f"many/{uid}/99"

@@ -285,3 +285,19 @@ def test_v311_persistent_session_expires_after_configured_cap(broker_factory, ui
     finally:
         c.stop()
         again.stop()
+
+
+def test_clean_start_takeover_discards_the_old_session(clients, uid):
+    old = clients.new(f"c-{uid}", V5, clean=False)
+    old.connect(properties=sei(300))
+    old.subscribe(f"cs/{uid}", 1)
+    new = clients.new(f"c-{uid}", V5, clean=True)
+    new.connect(properties=sei(300))
+    assert not new.session_present
+    old.wait_disconnected()
+    pub = clients.connected(f"p-{uid}", V5)
+    pub.publish(f"cs/{uid}", b"old-subscription", qos=1)
+    new.subscribe(f"mk/{uid}", 1)
+    pub.publish(f"mk/{uid}", b"marker", qos=1)
+    got = new.until(lambda m: m.topic == f"mk/{uid}")
+    assert [m.payload for m in got] == [b"marker"]

@@ -4,6 +4,8 @@ loss at QoS 1, independent groups, no retained messages on a shared subscribe.""
 
 import pytest
 
+from harness import wait_until
+
 from . import mqtt_wire as w
 from .clients import V5, V311
 
@@ -45,8 +47,6 @@ def test_each_message_to_exactly_one_member_round_robin(clients, uid):
             got[i] += batch
         return sum(len(g) for g in got) >= 30
 
-    from harness import wait_until
-
     wait_until(total, 10, message="30 shared deliveries")
     payloads = sorted(int(m.payload) for g in got for m in g)
     assert payloads == list(range(30))  # exactly once across the group
@@ -63,8 +63,6 @@ def test_non_shared_subscriber_gets_everything_alongside_group(clients, uid):
     pub = clients.connected(f"p-{uid}", V5)
     publish_n(pub, f"sh/{uid}", 10)
     assert [int(m.payload) for m in plain.get_n(10)] == list(range(10))
-    from harness import wait_until
-
     seen = []
     wait_until(lambda: seen.extend(m for b in drain(subs) for m in b) or len(seen) >= 10, 10)
     assert sorted(int(m.payload) for m in seen) == list(range(10))
@@ -75,8 +73,6 @@ def test_two_groups_each_get_every_message(clients, uid):
     b = members(clients, uid, 2, group="gb")
     pub = clients.connected(f"p-{uid}", V5)
     publish_n(pub, f"sh/{uid}", 10)
-    from harness import wait_until
-
     for group in (a, b):
         seen = []
         wait_until(lambda: seen.extend(m for x in drain(group) for m in x) or len(seen) >= 10, 10)
@@ -104,8 +100,6 @@ def test_v311_clients_can_share(clients, uid):
     subs = members(clients, uid, 2, version=V311)
     pub = clients.connected(f"p-{uid}", V311)
     publish_n(pub, f"sh/{uid}", 10)
-    from harness import wait_until
-
     seen = []
     wait_until(lambda: seen.extend(m for b in drain(subs) for m in b) or len(seen) >= 10, 10)
     assert sorted(int(m.payload) for m in seen) == list(range(10))
@@ -116,8 +110,6 @@ def test_shared_filter_with_wildcard(clients, uid):
     pub = clients.connected(f"p-{uid}", V5)
     for i in range(6):
         pub.publish(f"shw/{uid}/{i}", str(i).encode(), qos=1)
-    from harness import wait_until
-
     seen = []
     wait_until(lambda: seen.extend(m for b in drain(subs) for m in b) or len(seen) >= 6, 10)
     assert sorted(int(m.payload) for m in seen) == list(range(6))
@@ -159,8 +151,6 @@ def test_unacked_qos1_of_leaving_member_goes_to_another_member(raw, clients, uid
         pass
     assert taken, "the raw member got no share (round robin)"
     leaver.close()  # its unacknowledged messages must not be lost
-    from harness import wait_until
-
     seen = []
     wait_until(lambda: seen.extend(int(m.payload) for m in drain([stay])[0]) or set(seen) >= set(range(10)), 10,
                message="all 10 messages at the staying member")

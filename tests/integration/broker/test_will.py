@@ -177,3 +177,14 @@ def test_server_keep_alive_is_enforced(broker_factory, uid):
         assert time.monotonic() - start >= 1.0
     finally:
         c.close()
+
+
+@pytest.mark.dynamq_only(reason="mosquitto 2.0.11 keeps delaying the will although the session ended "
+                         "(Session Expiry 0), against [MQTT-3.1.3-9]")
+def test_v5_will_sent_at_once_when_session_expiry_is_zero(clients, uid):
+    sub = watcher(clients, uid, f"will/{uid}")
+    c = clients.new(f"c-{uid}", V5)
+    c.will_set(f"will/{uid}", b"now", qos=1, properties=props(PacketTypes.WILLMESSAGE, WillDelayInterval=300))
+    c.connect()  # Session Expiry Interval 0: the session ends with the connection
+    c.drop()
+    assert sub.get(timeout=10).payload == b"now"  # whichever comes first [MQTT-3.1.3-9]
