@@ -11,7 +11,9 @@
 //                         boost::asio::detached);
 //   io.run();
 //
-// Client is a cheap, copyable handle; copies share one pool. Per-request cancellation uses
+// Client is a cheap, copyable handle; copies share one pool. The pool's sockets belong to the
+// executor given to create(): destroy every handle (and let pending calls finish, e.g. after
+// shutdown()) before that io_context is destroyed. Per-request cancellation uses
 // Asio's per-operation cancellation (e.g. awaitable operators `||` with a timer, or
 // bind_cancellation_slot); the request then completes with Error::kCancelled.
 #pragma once

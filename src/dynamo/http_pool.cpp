@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -38,6 +39,8 @@ struct ConnectionPool::Connection {
 
 namespace {
 
+constexpr std::uint64_t kMaxResponseBody = 64ull << 20;
+
 Error make_error(const char* type, std::string msg) {
   return Error{type, std::move(msg), 0, true};
 }
@@ -55,7 +58,11 @@ awaitable<beast::error_code> exchange(Stream& s, beast::flat_buffer& buf, HttpRe
                                       HttpResponse& res) {
   auto [wec, wn] = co_await http::async_write(s, req, use_awaitable_tuple);
   if (wec) co_return wec;
-  auto [rec, rn] = co_await http::async_read(s, buf, res, use_awaitable_tuple);
+  // BatchGetItem answers up to 16 MB; Beast's default response limit is 8 MB.
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBody);
+  auto [rec, rn] = co_await http::async_read(s, buf, parser, use_awaitable_tuple);
+  if (!rec) res = parser.release();
   co_return rec;
 }
 

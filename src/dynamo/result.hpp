@@ -2,7 +2,7 @@
 // values, not exceptions. C++20 has no std::expected, so this is a deliberately small one.
 #pragma once
 
-#include <cassert>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,24 +51,26 @@ class [[nodiscard]] Result {
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
 
+  // value() on an error and error() on a value are bugs in the caller: they throw
+  // std::logic_error (with the error's description, which never holds secrets).
   T& value() & {
-    assert(ok());
+    check_value();
     return std::get<0>(v_);
   }
   const T& value() const& {
-    assert(ok());
+    check_value();
     return std::get<0>(v_);
   }
   T&& value() && {
-    assert(ok());
+    check_value();
     return std::get<0>(std::move(v_));
   }
   const Error& error() const {
-    assert(!ok());
+    check_error();
     return std::get<1>(v_);
   }
   Error& error() {
-    assert(!ok());
+    check_error();
     return std::get<1>(v_);
   }
   T* operator->() { return &value(); }
@@ -77,6 +79,12 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
 
  private:
+  void check_value() const {
+    if (!ok()) throw std::logic_error("Result::value() on an error: " + std::get<1>(v_).describe());
+  }
+  void check_error() const {
+    if (ok()) throw std::logic_error("Result::error() on a value");
+  }
   std::variant<T, Error> v_;
 };
 

@@ -70,6 +70,22 @@ TEST(ErrorParse, RetryableClassification) {
   EXPECT_FALSE(is_retryable(Error::kCredentials, 0));
 }
 
+TEST(ResultType, HoldsValueOrErrorAndRefusesTheWrongAccess) {
+  Result<int> v = 7;
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 7);
+  EXPECT_THROW((void)v.error(), std::logic_error);
+  Result<int> e = Error{"ThrottlingException", "slow", 400, true};
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().describe(), "ThrottlingException (HTTP 400): slow");
+  try {
+    (void)e.value();
+    ADD_FAILURE() << "value() on an error must throw";
+  } catch (const std::logic_error& ex) {
+    EXPECT_NE(std::string(ex.what()).find("ThrottlingException"), std::string::npos);
+  }
+}
+
 TEST(Backoff, FullJitterStaysWithinExponentialCap) {
   RetryPolicy p;
   p.base_backoff = std::chrono::milliseconds(10);
