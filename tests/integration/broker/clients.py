@@ -120,6 +120,17 @@ class Client:
             assert self._event(info.mid).wait(TIMEOUT), f"{self.client_id}: publish {topic} not completed"
         return info
 
+    def publish_many(self, topic, payloads, qos=1, window=20):
+        """Publishes in windows of at most `window` unacknowledged messages, waiting for each
+        window to complete. paho queues messages past its max inflight (20) and can then send
+        a newer one before an older queued one; staying within it keeps publish order."""
+        assert window <= 20
+        payloads = list(payloads)
+        for start in range(0, len(payloads), window):
+            infos = [self.publish(topic, p, qos=qos, wait=False) for p in payloads[start:start + window]]
+            for info in infos:
+                assert self._event(info.mid).wait(TIMEOUT), f"{self.client_id}: publish not completed"
+
     def get(self, timeout=TIMEOUT):
         """The next received message; fails the test at the deadline."""
         try:

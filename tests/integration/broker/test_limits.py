@@ -127,9 +127,7 @@ def test_fan_out_to_many_subscribers_in_order(clients, uid):
     for s in subs:
         s.subscribe(f"fan/{uid}", 1)
     pub = clients.connected(f"p-{uid}", V5)
-    for i in range(50):
-        pub.publish(f"fan/{uid}", str(i).encode(), qos=1, wait=False)
-    pub.publish(f"fan/{uid}", b"50", qos=1)
+    pub.publish_many(f"fan/{uid}", [str(i).encode() for i in range(51)], qos=1)
     for s in subs:
         assert [int(m.payload) for m in s.get_n(51, timeout=20)] == list(range(51))
 
