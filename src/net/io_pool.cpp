@@ -49,6 +49,9 @@ void IoPool::start() {
 }
 
 void IoPool::stop() {
+  if (!threads_.empty()) {
+    run_on_each([](Loop& loop) { loop.connections().abort_all(); });
+  }
   guards_.clear();
   for (auto& loop : loops_) {
     loop->context().stop();

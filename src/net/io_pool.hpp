@@ -55,7 +55,8 @@ class IoPool {
 
   // Starts one thread per loop. The loops keep running (even when idle) until stop().
   void start();
-  // Stops every loop (pending handlers are abandoned) and joins the threads; idempotent.
+  // Closes every connection still open (their handlers get on_transport_closed), stops
+  // every loop (pending handlers are abandoned) and joins the threads; idempotent.
   void stop();
   // Posts fn to every loop and waits until each has run it (used for shutdown sweeps).
   template <class Fn>

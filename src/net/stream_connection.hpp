@@ -29,6 +29,18 @@
 
 namespace dynamq::net {
 
+// How a batch is written to a stream type; transports specialize it (see tls_transport.cpp).
+template <class Stream>
+struct StreamWriteTraits {
+  // True for streams that turn every buffer of a sequence into its own record (TLS): the
+  // batch is copied into one buffer so it leaves as few records and syscalls as possible.
+  static constexpr bool linearize = false;
+  template <class Buffers, class Handler>
+  static void async_write(Stream& stream, const Buffers& buffers, Handler&& handler) {
+    asio::async_write(stream, buffers, std::forward<Handler>(handler));
+  }
+};
+
 template <class Stream>
 class StreamConnection final : public broker::ClientLink,
                                public LoopConnection,
@@ -99,7 +111,8 @@ class StreamConnection final : public broker::ClientLink,
   [[nodiscard]] std::string listener_name() const override { return listener_->name; }
 
   // --- LoopConnection -----------------------------------------------------------------
-  void abort() override { close_socket(); }
+  // Synchronous, so that a loop being stopped leaves no link ⇄ handler cycle behind.
+  void abort() override { finish(); }
 
  private:
   using Self = StreamConnection<Stream>;
@@ -213,15 +226,23 @@ class StreamConnection final : public broker::ClientLink,
     }
     writing_ = true;
     arm_deadline();
-    asio::async_write(stream_, pending_buffers(),
-                      [self = this->shared_from_this()](error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (ec) {
-                          self->close_socket();
-                          return;
-                        }
-                        self->batch_done();
-                      });
+    auto done = [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (ec) {
+        self->close_socket();
+        return;
+      }
+      self->batch_done();
+    };
+    if constexpr (StreamWriteTraits<Stream>::linearize) {
+      linear_.clear();
+      for (const auto& b : inflight_) {
+        linear_.insert(linear_.end(), b->begin(), b->end());
+      }
+      StreamWriteTraits<Stream>::async_write(stream_, asio::buffer(linear_), std::move(done));
+    } else {
+      StreamWriteTraits<Stream>::async_write(stream_, pending_buffers(), std::move(done));
+    }
   }
 
   std::span<const asio::const_buffer> pending_buffers() const {
@@ -340,6 +361,7 @@ class StreamConnection final : public broker::ClientLink,
   std::vector<broker::SharedBytes> queue_;     // written by the next flush
   std::vector<broker::SharedBytes> inflight_;  // the batch being written
   std::vector<asio::const_buffer> buffers_;    // inflight_ as iovecs
+  std::vector<std::uint8_t> linear_;           // inflight_ copied, for linearizing streams
   std::size_t first_ = 0;                      // first unwritten buffer of the batch
   std::size_t queued_bytes_ = 0;
   std::size_t inflight_bytes_ = 0;

@@ -1,0 +1,141 @@
+// The WebSocket transport over loopback with beast's client: the `mqtt` subprotocol is
+// required and answered, binary frames carry bytes both ways, other upgrades are refused.
+#include "net/ws_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "net_test_support.hpp"
+
+namespace dynamq::net::test {
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+struct WsServer {
+  WsServer() : pool(1) {
+    ListenerConfig config;
+    config.kind = "ws";
+    config.name = "test";
+    config.endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    WsOptions options;
+    options.handshake_timeout = std::chrono::milliseconds(500);
+    listener = std::make_unique<Listener>(
+        pool, config,
+        [this](asio::any_io_executor ex, std::shared_ptr<broker::ClientLink> link) {
+          auto h = std::make_shared<RecordingHandler>(std::move(ex), std::move(link));
+          h->on_bytes_hook = [](RecordingHandler& self, std::span<const std::uint8_t> bytes) {
+            self.link->write(
+                std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
+          };
+          std::lock_guard lock(mutex);
+          handlers.push_back(h);
+          return h;
+        },
+        ws_transport(options));
+    endpoint = listener->bind();
+    listener->start();
+    pool.start();
+  }
+  ~WsServer() {
+    listener->stop();
+    pool.stop();
+  }
+  std::size_t handler_count() {
+    std::lock_guard lock(mutex);
+    return handlers.size();
+  }
+
+  IoPool pool;
+  std::unique_ptr<Listener> listener;
+  tcp::endpoint endpoint;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<RecordingHandler>> handlers;
+};
+
+using WsClient = websocket::stream<tcp::socket>;
+
+void handshake(WsClient& ws, const tcp::endpoint& endpoint, const std::string& protocols,
+               const std::string& path, error_code& ec) {
+  ws.next_layer().connect(endpoint);
+  ws.set_option(websocket::stream_base::decorator([protocols](websocket::request_type& req) {
+    if (!protocols.empty()) {
+      req.set(beast::http::field::sec_websocket_protocol, protocols);
+    }
+  }));
+  websocket::response_type res;
+  ws.handshake(res, "127.0.0.1", path, ec);
+  if (!ec) {
+    EXPECT_EQ(res[beast::http::field::sec_websocket_protocol], "mqtt");
+  }
+}
+
+TEST(WsTransport, ChoosesTheMqttSubprotocol) {
+  EXPECT_EQ(choose_mqtt_subprotocol("mqtt"), "mqtt");
+  EXPECT_EQ(choose_mqtt_subprotocol("chat, mqtt"), "mqtt");
+  EXPECT_EQ(choose_mqtt_subprotocol("mqttv3.1"), "mqttv3.1");
+  EXPECT_EQ(choose_mqtt_subprotocol("mqttv3.1, mqtt"), "mqtt");
+  EXPECT_EQ(choose_mqtt_subprotocol("chat"), "");
+  EXPECT_EQ(choose_mqtt_subprotocol(""), "");
+}
+
+TEST(WsTransport, CarriesBytesBothWaysInBinaryFrames) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ws.binary(true);
+  // One MQTT stream split over frames of odd sizes.
+  std::vector<std::uint8_t> data(50'000);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<std::uint8_t>(i * 13);
+  }
+  for (std::size_t at = 0; at < data.size(); at += 777) {
+    const auto n = std::min<std::size_t>(777, data.size() - at);
+    ws.write(asio::buffer(data.data() + at, n));
+  }
+  std::vector<std::uint8_t> back;
+  while (back.size() < data.size()) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_TRUE(ws.got_binary());
+    const auto* p = static_cast<const std::uint8_t*>(buffer.data().data());
+    back.insert(back.end(), p, p + buffer.size());
+  }
+  EXPECT_EQ(back, data);
+}
+
+TEST(WsTransport, RefusesAnUpgradeWithoutTheMqttSubprotocol) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "", "/mqtt", ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(server.handler_count(), 0U);
+}
+
+TEST(WsTransport, RefusesAnotherPath) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/other", ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(server.handler_count(), 0U);
+}
+
+TEST(WsTransport, ClosesAClientThatNeverUpgrades) {
+  WsServer server;
+  Client silent(server.endpoint);
+  EXPECT_TRUE(silent.read_to_eof().empty());
+  EXPECT_TRUE(Server::wait_for([&] { return server.listener->stats().active.load() == 0; }));
+}
+
+}  // namespace
+}  // namespace dynamq::net::test
