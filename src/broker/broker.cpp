@@ -11,7 +11,9 @@ namespace dynamq::broker {
 Broker::Broker(BrokerSettings settings)
     : core_(std::make_shared<BrokerCore>(std::move(settings))) {}
 
-Broker::~Broker() = default;
+Broker::~Broker() {
+  core_->release_all();
+}
 
 std::shared_ptr<ConnectionHandler> Broker::accept(boost::asio::any_io_executor executor,
                                                   std::shared_ptr<ClientLink> link) {

@@ -27,8 +27,9 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
     auto& slot = sessions_[info.client_id];
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
-      result.previous = std::move(slot->connection);
-      slot->connection = nullptr;
+      result.previous = slot->connection.lock();
+      slot->connection.reset();
+      slot->attached = nullptr;
       slot->set_online(false);
       if (clean_start) {
         result.discarded = slot;  // ended below, outside the registry lock
@@ -43,6 +44,7 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
     result.session = slot;
     std::lock_guard session_lock(slot->mutex);
     slot->connection = connection;
+    slot->attached = connection.get();
     slot->flush_scheduled = false;
     slot->expiry_interval = expiry_interval;
     slot->info = info;
@@ -99,7 +101,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
         std::optional<DelayedWill> due;
         {
           std::lock_guard lock(s->mutex);
-          if (s->epoch == epoch && !s->connection) {
+          if (s->epoch == epoch && !s->attached) {
             due = std::move(s->delayed_will);
             s->delayed_will.reset();
           }
@@ -126,7 +128,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
     }
     {
       std::lock_guard lock(s->mutex);
-      if (s->epoch != epoch || s->connection) {
+      if (s->epoch != epoch || s->attached) {
         return;
       }
     }
@@ -389,7 +391,7 @@ void BrokerCore::shutdown() {
     boost::asio::any_io_executor timer_executor;
     {
       std::lock_guard lock(session->mutex);
-      connection = session->connection;
+      connection = session->connection.lock();
       expiry_timer = std::move(session->expiry_timer);
       will_timer = std::move(session->will_timer);
       timer_executor = session->timer_executor;
@@ -411,6 +413,25 @@ void BrokerCore::shutdown() {
         }
       });
     }
+  }
+}
+
+void BrokerCore::release_all() {
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(registry_mutex_);
+    sessions.swap(sessions_);
+  }
+  for (const auto& [id, session] : sessions) {
+    std::lock_guard lock(session->mutex);
+    session->connection.reset();
+    session->attached = nullptr;
+    session->terminated = true;
+    session->queue.clear();
+    session->inflight.clear();
+    session->expiry_timer.reset();
+    session->will_timer.reset();
+    session->delayed_will.reset();
   }
 }
 

@@ -90,6 +90,9 @@ class BrokerCore {
   void call_subscribed_hooks(const ClientInfo& client, const SubscriptionEvent& event);
 
   void shutdown();
+  // Breaks the session ↔ connection references when the Broker object goes away (the
+  // io_contexts have stopped by then), so nothing is kept alive by a cycle.
+  void release_all();
   [[nodiscard]] BrokerStats stats() const;
 
  private:

@@ -26,7 +26,11 @@ Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_exe
   info_.listener = link_->listener_name();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (counted_) {
+    core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
 
 void Connection::start() {
   if (core_->shutting_down.load()) {
@@ -269,9 +273,10 @@ void Connection::finish() {
   std::vector<Delivery> shared;
   if (session_) {
     std::lock_guard lock(session_->mutex);
-    if (session_->connection.get() == this) {
+    if (session_->attached == this) {
       owner = true;
-      session_->connection = nullptr;
+      session_->connection.reset();
+      session_->attached = nullptr;
       session_->set_online(false);
       // A leaving share-group member's unsent and unacknowledged messages go to the others.
       for (auto it = session_->queue.begin(); it != session_->queue.end();) {

@@ -206,7 +206,7 @@ void Connection::on_disconnect(const mqtt::Disconnect& disconnect) {
     info_.session_expiry_interval = expiry;
     if (session_) {
       std::lock_guard lock(session_->mutex);
-      if (session_->connection.get() == this) {
+      if (session_->attached == this) {
         session_->expiry_interval = expiry;
       }
     }

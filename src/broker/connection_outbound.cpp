@@ -115,7 +115,7 @@ void Connection::flush() {
   {
     std::lock_guard lock(session_->mutex);
     session_->flush_scheduled = false;
-    if (session_->connection.get() != this) {
+    if (session_->attached != this) {
       return;
     }
     auto& queue = session_->queue;

@@ -12,7 +12,7 @@ void Session::deliver(Delivery delivery) {
     if (terminated) {
       return;
     }
-    if (!connection && delivery.qos == 0) {
+    if (!attached && delivery.qos == 0) {
       // QoS 0 is not kept for an offline session (spec 4.1: optional; we do not).
       bump(core_.counters.dropped_qos0_offline);
       return;
@@ -23,9 +23,9 @@ void Session::deliver(Delivery delivery) {
       return;
     }
     queue.push_back(std::move(delivery));
-    if (connection && !flush_scheduled) {
-      flush_scheduled = true;
-      wake = connection;
+    if (attached && !flush_scheduled) {
+      wake = connection.lock();
+      flush_scheduled = wake != nullptr;
     }
   }
   if (wake) {

@@ -74,9 +74,12 @@ class Session {
 
   std::mutex mutex;
   // ---- guarded by mutex ----
-  std::shared_ptr<Connection> connection;  // attached connection; null while offline
-  std::deque<Delivery> queue;              // not yet sent
-  std::deque<Outgoing> inflight;           // sent, in send order
+  // The attached connection. Not owning: net/ owns connections, so nothing here keeps one
+  // alive (no session ↔ connection cycle). `attached` is its identity, null while offline.
+  std::weak_ptr<Connection> connection;
+  const Connection* attached = nullptr;
+  std::deque<Delivery> queue;     // not yet sent
+  std::deque<Outgoing> inflight;  // sent, in send order
   std::uint16_t last_packet_id = 0;
   std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent (or pending), no PUBREL yet
   std::map<std::string, SubscriptionRecord> subscriptions;  // by the filter as subscribed
