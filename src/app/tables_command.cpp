@@ -30,18 +30,40 @@ bool credentials_error(const dynamo::Error& e) {
   return e.http_status == 403;
 }
 
+std::string between(const std::string& text, const std::string& open, const std::string& close) {
+  const auto b = text.find(open);
+  if (b == std::string::npos) return "";
+  const auto e = text.find(close, b + open.size());
+  return e == std::string::npos ? "" : text.substr(b + open.size(), e - b - open.size());
+}
+
+// The error on one line. Some endpoints (moto, proxies in front of DynamoDB) answer auth
+// failures with an XML body: show its <Code> and <Message> rather than the raw document.
+std::string one_line(const dynamo::Error& e) {
+  std::string text = e.describe();
+  const auto code = between(e.message, "<Code>", "</Code>");
+  if (!code.empty()) {
+    text = code + " (HTTP " + std::to_string(e.http_status) +
+           "): " + between(e.message, "<Message>", "</Message>");
+  }
+  for (auto& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
 // One line naming what went wrong and where; never a secret (errors carry none).
 std::string explain(const dynamo::Error& e, const storage::PoolConfig& pool) {
   const std::string where = "DynamoDB at " + pool.server + " (pool " + pool.name + ")";
   if (e.type == dynamo::Error::kConnection || e.type == dynamo::Error::kTimeout) {
-    return "cannot reach " + where + ": " + e.describe();
+    return "cannot reach " + where + ": " + one_line(e);
   }
   if (e.type == dynamo::Error::kCredentials) {
     return "no credentials for " + where + ": " + e.message;
   }
-  if (credentials_error(e)) return where + " rejected the credentials: " + e.describe();
+  if (credentials_error(e)) return where + " rejected the credentials: " + one_line(e);
   if (e.type == "SchemaMismatch") return e.message;
-  return where + ": " + e.describe();
+  return where + ": " + one_line(e);
 }
 
 void print_status(const std::vector<storage::TableStatus>& tables) {
