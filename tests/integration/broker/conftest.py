@@ -59,7 +59,8 @@ def _dynamq_conf(options):
         "max_qos": "mqtt.max_qos",
         "retain_available": "mqtt.retain_available",
     }
-    lines = ["listener.tcp.default.bind = 127.0.0.1:0", "log.level = debug"]
+    # admin.bind: a free port too, so test brokers never hold the default 18083.
+    lines = ["listener.tcp.default.bind = 127.0.0.1:0", "admin.bind = 127.0.0.1:0", "log.level = debug"]
     for name, value in options.items():
         lines.append(f"{keys[name]} = {value}")
     return "\n".join(lines) + "\n"
