@@ -148,8 +148,13 @@ const std::vector<std::pair<std::string_view, Setter>>& setters() {
   return table;
 }
 
-constexpr std::string_view kListenerKinds[] = {"tcp"};
-constexpr std::string_view kListenerKeys[] = {"bind", "max_connections"};
+constexpr std::string_view kListenerKinds[] = {"tcp", "ssl", "ws", "wss"};
+constexpr std::string_view kListenerKeys[] = {
+    "bind",        "max_connections", "certfile", "keyfile",          "cacertfile",
+    "verify_peer", "ciphers",         "path",     "handshake_timeout"};
+// Keys only a TLS listener has.
+constexpr std::string_view kTlsKeys[] = {"certfile",    "keyfile", "cacertfile",
+                                         "verify_peer", "ciphers", "handshake_timeout"};
 
 // "0.0.0.0:1883", "[::]:1883", "127.0.0.1:0"; IP literals only (no DNS at start-up).
 void parse_bind(const KvFile& f, const Entry& e, ListenerSettings& l) {
@@ -208,7 +213,8 @@ bool valid_listener_name(std::string_view name) {
   return true;
 }
 
-ListenerSettings& listener_for(ServerConfig& c, std::string_view kind, std::string_view name) {
+ListenerSettings& listener_for(ServerConfig& c, std::string_view kind, std::string_view name,
+                               const std::string& origin) {
   for (auto& l : c.listeners) {
     if (l.kind == kind && l.name == name) {
       return l;
@@ -217,6 +223,9 @@ ListenerSettings& listener_for(ServerConfig& c, std::string_view kind, std::stri
   ListenerSettings fresh;
   fresh.kind = kind;
   fresh.name = name;
+  // The ports MQTT brokers conventionally use for each kind.
+  fresh.port = kind == "ssl" ? 8883 : kind == "ws" ? 8083 : kind == "wss" ? 8084 : 1883;
+  fresh.origin = origin;
   return c.listeners.emplace_back(std::move(fresh));
 }
 
@@ -242,20 +251,81 @@ void apply_listener_key(const KvFile& f, const Entry& e, ServerConfig& c) {
   if (std::find(std::begin(kListenerKinds), std::end(kListenerKinds), kind) ==
       std::end(kListenerKinds)) {
     throw f.error(e, "`" + e.key + "`: unknown listener kind `" + std::string(kind) +
-                         "` (supported: tcp)" + did_you_mean(kind, kListenerKinds));
+                         "` (supported: tcp, ssl, ws, wss)" + did_you_mean(kind, kListenerKinds));
   }
   if (!valid_listener_name(name)) {
     throw f.error(e, "`" + e.key + "`: a listener name is letters, digits, `_` and `-`, found `" +
                          std::string(name) + "`");
   }
-  ListenerSettings& l = listener_for(c, kind, name);
+  const std::string origin = f.path + ":" + std::to_string(e.line);
+  ListenerSettings& l = listener_for(c, kind, name, origin);
+  const bool tls_key =
+      std::find(std::begin(kTlsKeys), std::end(kTlsKeys), what) != std::end(kTlsKeys);
+  const bool tls_kind = kind == "ssl" || kind == "wss";
+  if (tls_key && what != "handshake_timeout" && !tls_kind) {
+    throw f.error(
+        e, "`" + e.key + "`: `" + std::string(what) + "` applies to ssl and wss listeners only");
+  }
+  if (what == "handshake_timeout" && kind == "tcp") {
+    throw f.error(e, "`" + e.key + "`: tcp listeners have no handshake");
+  }
+  if (what == "path" && kind != "ws" && kind != "wss") {
+    throw f.error(e, "`" + e.key + "`: `path` applies to ws and wss listeners only");
+  }
+  l.key_origins[std::string(what)] = origin;
+  const auto path = [&] {
+    if (e.value.empty()) {
+      throw f.error(e, "`" + e.key + "` must be a file path");
+    }
+    return e.value;
+  };
   if (what == "bind") {
     parse_bind(f, e, l);
   } else if (what == "max_connections") {
     l.max_connections = config::parse_uint(f, e, 0, 100'000'000);
+  } else if (what == "certfile") {
+    l.certfile = path();
+  } else if (what == "keyfile") {
+    l.keyfile = path();
+  } else if (what == "cacertfile") {
+    l.cacertfile = path();
+  } else if (what == "verify_peer") {
+    l.verify_peer = config::parse_bool(f, e);
+  } else if (what == "ciphers") {
+    l.ciphers = e.value;
+  } else if (what == "path") {
+    if (e.value.empty() || e.value.front() != '/') {
+      throw f.error(
+          e, "`" + e.key + "` must be an HTTP path starting with /, found `" + e.value + "`");
+    }
+    l.path = e.value;
+  } else if (what == "handshake_timeout") {
+    l.handshake_timeout = std::chrono::seconds(duration_in(f, e, 1, 300));
   } else {
     throw f.error(e, "unknown listener key `" + std::string(what) + "` in `" + e.key + "`" +
                          did_you_mean(what, kListenerKeys));
+  }
+}
+
+// Checks that need the whole block (a TLS listener needs its certificate and key).
+void check_listener(const ListenerSettings& l) {
+  if (l.kind != "ssl" && l.kind != "wss") {
+    return;
+  }
+  const auto missing = [&](const char* what) {
+    return config::ConfigError(l.origin + ": " + l.kind + " listener `" + l.name +
+                               "` needs listener." + l.kind + "." + l.name + "." + what);
+  };
+  if (l.certfile.empty()) {
+    throw missing("certfile");
+  }
+  if (l.keyfile.empty()) {
+    throw missing("keyfile");
+  }
+  if (l.verify_peer && l.cacertfile.empty()) {
+    throw config::ConfigError(l.origin_of("verify_peer") + ": verify_peer needs listener." +
+                              l.kind + "." + l.name +
+                              ".cacertfile to check client certificates against");
   }
 }
 
@@ -325,6 +395,9 @@ ServerConfig build_server_config(const std::vector<KvFile>& sources) {
   }
   if (c.listeners.empty()) {
     c.listeners.push_back(ListenerSettings{"tcp", "default"});
+  }
+  for (const auto& l : c.listeners) {
+    check_listener(l);
   }
   if (c.broker.node_name == broker::BrokerSettings{}.node_name &&
       effective.find("node.name") == effective.end()) {

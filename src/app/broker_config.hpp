@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,11 +19,28 @@ namespace dynamq::app {
 
 // One `listener.<kind>.<name>.*` block.
 struct ListenerSettings {
-  std::string kind;  // "tcp"
+  std::string kind;  // "tcp", "ssl", "ws" or "wss"
   std::string name;  // "default"
   std::string address = "0.0.0.0";
-  std::uint16_t port = 1883;
+  std::uint16_t port = 1883;  // the kind's default: tcp 1883, ssl 8883, ws 8083, wss 8084
   std::size_t max_connections = 100'000;  // 0 = no limit
+  // ws and wss: the HTTP path of the upgrade
+  std::string path = "/mqtt";
+  // ssl and wss
+  std::string certfile;
+  std::string keyfile;
+  std::string cacertfile;
+  bool verify_peer = false;
+  std::string ciphers;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // "file:line" of each key that was set, for errors found later (e.g. an unreadable
+  // certificate); `origin` is where the block was first mentioned.
+  std::string origin;
+  std::map<std::string, std::string> key_origins;
+  [[nodiscard]] std::string origin_of(const std::string& key) const {
+    const auto it = key_origins.find(key);
+    return it == key_origins.end() ? origin : it->second;
+  }
 };
 
 struct ServerConfig {

@@ -20,6 +20,8 @@
 #include "config/kv_file.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
+#include "net/tls_transport.hpp"
+#include "net/ws_transport.hpp"
 
 namespace dynamq::app {
 namespace {
@@ -69,6 +71,38 @@ void write_ports_file(const std::string& path,
   std::filesystem::rename(tmp, path);
 }
 
+// The transport of a listener kind; throws ConfigError (naming the key's line) when a TLS
+// certificate or key cannot be used.
+net::TransportStarter make_transport(const ListenerSettings& l) {
+  std::shared_ptr<net::asio::ssl::context> tls_context;
+  if (l.kind == "ssl" || l.kind == "wss") {
+    net::TlsOptions tls;
+    tls.certfile = l.certfile;
+    tls.keyfile = l.keyfile;
+    tls.cacertfile = l.cacertfile;
+    tls.verify_peer = l.verify_peer;
+    tls.ciphers = l.ciphers;
+    try {
+      tls_context = net::make_tls_context(tls);
+    } catch (const net::TlsSetupError& e) {
+      throw config::ConfigError(l.origin_of(e.option()) + ": " + e.what());
+    }
+  }
+  net::WsOptions ws;
+  ws.path = l.path;
+  ws.handshake_timeout = l.handshake_timeout;
+  if (l.kind == "ssl") {
+    return net::tls_transport(std::move(tls_context), l.handshake_timeout);
+  }
+  if (l.kind == "ws") {
+    return net::ws_transport(ws);
+  }
+  if (l.kind == "wss") {
+    return net::wss_transport(std::move(tls_context), ws);
+  }
+  return net::tcp_transport();
+}
+
 std::size_t active_connections(const std::vector<std::unique_ptr<net::Listener>>& listeners) {
   std::size_t n = 0;
   for (const auto& l : listeners) {
@@ -94,20 +128,36 @@ int serve(const ServeOptions& options) {
 
   net::IoPool pool(config.io_threads);  // outlives the broker: its timers live on these loops
   broker::Broker broker(config.broker);
-  const auto plugins = start_plugins(broker, options.config_path, options.overrides);  // plugins.hpp
+  std::shared_ptr<PluginHost> plugins;  // destroyed before the broker (plugins.hpp)
+  try {
+    plugins = start_plugins(broker, options.config_path, options.overrides);
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  }
   std::vector<std::unique_ptr<net::Listener>> listeners;
   const net::HandlerFactory factory = [&broker](net::asio::any_io_executor executor,
                                                 std::shared_ptr<broker::ClientLink> link) {
     return broker.accept(std::move(executor), std::move(link));
   };
-  for (const auto& l : config.listeners) {
+  std::vector<net::TransportStarter> transports;
+  try {
+    for (const auto& l : config.listeners) {
+      transports.push_back(make_transport(l));
+    }
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  }
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const auto& l = config.listeners[i];
     net::ListenerConfig lc;
     lc.kind = l.kind;
     lc.name = l.name;
     lc.endpoint = net::tcp::endpoint(net::asio::ip::make_address(l.address), l.port);
     lc.max_connections = l.max_connections;
     lc.options = config.connection;
-    auto listener = std::make_unique<net::Listener>(pool, lc, factory, net::tcp_transport());
+    auto listener = std::make_unique<net::Listener>(pool, lc, factory, transports[i]);
     try {
       listener->bind();
     } catch (const boost::system::system_error& e) {

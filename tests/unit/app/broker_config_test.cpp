@@ -117,6 +117,48 @@ TEST(BrokerConfig, ListenersAreDeclaredByKindAndName) {
   EXPECT_EQ(c.listeners[2].max_connections, 0U);
 }
 
+TEST(BrokerConfig, TlsAndWebSocketListeners) {
+  const auto c = from_text(
+      "listener.ssl.s.certfile = /c.pem\n"
+      "listener.ssl.s.keyfile = /k.pem\n"
+      "listener.ssl.s.cacertfile = /ca.pem\n"
+      "listener.ssl.s.verify_peer = true\n"
+      "listener.ssl.s.ciphers = ECDHE+AESGCM\n"
+      "listener.ssl.s.handshake_timeout = 3s\n"
+      "listener.ws.w.path = /ws\n"
+      "listener.wss.x.certfile = /c.pem\n"
+      "listener.wss.x.keyfile = /k.pem\n");
+  ASSERT_EQ(c.listeners.size(), 3U);
+  const auto& s = c.listeners[0];
+  EXPECT_EQ(s.kind, "ssl");
+  EXPECT_EQ(s.port, 8883);
+  EXPECT_EQ(s.certfile, "/c.pem");
+  EXPECT_EQ(s.keyfile, "/k.pem");
+  EXPECT_EQ(s.cacertfile, "/ca.pem");
+  EXPECT_TRUE(s.verify_peer);
+  EXPECT_EQ(s.ciphers, "ECDHE+AESGCM");
+  EXPECT_EQ(s.handshake_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(s.origin_of("keyfile"), "t.conf:2");
+  EXPECT_EQ(c.listeners[1].kind, "ws");
+  EXPECT_EQ(c.listeners[1].port, 8083);
+  EXPECT_EQ(c.listeners[1].path, "/ws");
+  EXPECT_EQ(c.listeners[2].kind, "wss");
+  EXPECT_EQ(c.listeners[2].port, 8084);
+  EXPECT_EQ(c.listeners[2].path, "/mqtt");
+
+  EXPECT_EQ(error_of("\nlistener.ssl.s.keyfile = /k.pem\n"),
+            "t.conf:2: ssl listener `s` needs listener.ssl.s.certfile");
+  EXPECT_EQ(
+      error_of("listener.tcp.t.certfile = /c.pem\n"),
+      "t.conf:1: `listener.tcp.t.certfile`: `certfile` applies to ssl and wss listeners only");
+  EXPECT_EQ(error_of("listener.ssl.s.certfile = /c\nlistener.ssl.s.keyfile = /k\n"
+                     "listener.ssl.s.verify_peer = yes\n"),
+            "t.conf:3: verify_peer needs listener.ssl.s.cacertfile to check client certificates "
+            "against");
+  EXPECT_EQ(error_of("listener.ws.w.path = mqtt\n"),
+            "t.conf:1: `listener.ws.w.path` must be an HTTP path starting with /, found `mqtt`");
+}
+
 TEST(BrokerConfig, OverridesWinOverTheFile) {
   const auto c = from_text("mqtt.max_qos = 1\nlistener.tcp.default.bind = 0.0.0.0:1883\n",
                            {"mqtt.max_qos=2", "listener.tcp.default.bind = 127.0.0.1:0"});
@@ -164,7 +206,8 @@ TEST(BrokerConfig, ListenerErrors) {
             "[::]:1883 (IPv6 addresses go in brackets), found `::1:1883`")
       << "an unbracketed IPv6 address is ambiguous";
   EXPECT_EQ(error_of("listener.tpc.default.bind = 0.0.0.0:1883\n"),
-            "t.conf:1: `listener.tpc.default.bind`: unknown listener kind `tpc` (supported: tcp) "
+            "t.conf:1: `listener.tpc.default.bind`: unknown listener kind `tpc` (supported: tcp, "
+            "ssl, ws, wss) "
             "(did you mean `tcp`?)");
   EXPECT_EQ(error_of("listener.tcp.default.bnd = 0.0.0.0:1883\n"),
             "t.conf:1: unknown listener key `bnd` in `listener.tcp.default.bnd` (did you mean "
@@ -229,9 +272,8 @@ TEST(BrokerConfig, ShippedFileLoadsAndDocumentsEveryKey) {
         << k << " is not documented in etc/dynamq.conf";
   }
   for (const auto key : known_listener_keys()) {
-    EXPECT_NE(text.str().find("listener.tcp.default." + std::string(key) + " = "),
-              std::string::npos)
-        << key;
+    EXPECT_NE(text.str().find(".default." + std::string(key) + " = "), std::string::npos)
+        << "listener key " << key << " is not documented in etc/dynamq.conf";
   }
 }
 
