@@ -73,7 +73,12 @@ KvFile parse_kv_text(std::string_view text, std::string path) {
     }
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) {
-      throw file.error(line_no, "expected `key = value`, found `" + std::string(line) + "`");
+      // Quote only the first word: a line without `=` may be a secret with its key lost
+      // (`aws_secret_access_key SECRET`), and errors must never show secrets.
+      const auto word = line.substr(0, line.find_first_of(" \t"));
+      throw file.error(line_no, word.size() == line.size()
+                                    ? std::string("expected `key = value`, found no `=`")
+                                    : "expected `key = value` after `" + std::string(word) + "`");
     }
     Entry entry{std::string(trim(line.substr(0, eq))), std::string(trim(line.substr(eq + 1))),
                 line_no};

@@ -41,7 +41,10 @@ TEST(KvFile, KeepsJsonValuesWhole) {
 
 TEST(KvFile, ErrorsNameFileAndLine) {
   EXPECT_EQ(error_of([] { parse_kv_text("a = 1\nnonsense\n", "x.conf"); }),
-            "x.conf:2: expected `key = value`, found `nonsense`");
+            "x.conf:2: expected `key = value`, found no `=`");
+  // A value without its `=` may be a secret: it is never quoted.
+  EXPECT_EQ(error_of([] { parse_kv_text("aws_secret_access_key TZt7XoRi+vtCJ\n", "x.conf"); }),
+            "x.conf:1: expected `key = value` after `aws_secret_access_key`");
   EXPECT_EQ(error_of([] { parse_kv_text("a = 1\n\na = 2\n", "x.conf"); }),
             "x.conf:3: duplicate key `a` (first set on line 1)");
   EXPECT_EQ(error_of([] { parse_kv_text(" = 2\n", "x.conf"); }),
