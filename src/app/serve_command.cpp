@@ -126,6 +126,16 @@ int serve(const ServeOptions& options) {
     return 2;
   }
 
+  // TLS certificates are checked before anything starts: a bad one is a config error.
+  std::vector<net::TransportStarter> transports;
+  try {
+    for (const auto& l : config.listeners) {
+      transports.push_back(make_transport(l));
+    }
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  }
   net::IoPool pool(config.io_threads);  // outlives the broker: its timers live on these loops
   broker::Broker broker(config.broker);
   std::shared_ptr<PluginHost> plugins;  // destroyed before the broker (plugins.hpp)
@@ -140,15 +150,6 @@ int serve(const ServeOptions& options) {
                                                 std::shared_ptr<broker::ClientLink> link) {
     return broker.accept(std::move(executor), std::move(link));
   };
-  std::vector<net::TransportStarter> transports;
-  try {
-    for (const auto& l : config.listeners) {
-      transports.push_back(make_transport(l));
-    }
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << '\n';
-    return 2;
-  }
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     const auto& l = config.listeners[i];
     net::ListenerConfig lc;
