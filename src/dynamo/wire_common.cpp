@@ -82,7 +82,10 @@ std::string read_string(const bj::object& o, std::string_view key) {
 template <class Response>
 Result<Response> decode_body(std::string_view body) {
   bj::error_code ec;
-  bj::value v = bj::parse(body.empty() ? std::string_view("{}") : body, ec);
+  // The DOM only lives until the typed response is built: a monotonic arena makes parsing
+  // cheaper and frees it in one go.
+  bj::monotonic_resource arena;
+  bj::value v = bj::parse(body.empty() ? std::string_view("{}") : body, ec, &arena);
   if (ec)
     return Error{Error::kBadResponse, "response body is not JSON: " + ec.message(), 200, false};
   Response out;
