@@ -10,6 +10,37 @@
 namespace dynamq::broker {
 
 namespace {
+
+// The protocol level of a CONNECT whose body the decoder refused before reading it (e.g.
+// too large): answer an MQTT 5 client in MQTT 5, with its reason code.
+std::optional<mqtt::Version> sniff_connect_version(std::span<const std::uint8_t> bytes) {
+  std::size_t i = 1;
+  for (int n = 0; n < 4 && i < bytes.size(); ++n) {
+    if ((bytes[i++] & 0x80) == 0) {
+      break;
+    }
+  }
+  // Protocol name (length-prefixed "MQTT" or "MQIsdp"), then the level byte.
+  if (i + 2 > bytes.size()) {
+    return std::nullopt;
+  }
+  const std::size_t name_length = (std::size_t{bytes[i]} << 8) | bytes[i + 1];
+  const std::size_t level_at = i + 2 + name_length;
+  if (name_length > 6 || level_at >= bytes.size()) {
+    return std::nullopt;
+  }
+  switch (bytes[level_at]) {
+    case 5:
+      return mqtt::Version::v5;
+    case 4:
+      return mqtt::Version::v3_1_1;
+    case 3:
+      return mqtt::Version::v3_1;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::uint32_t packet_limit(std::uint32_t max_packet_size) {
   return max_packet_size == 0 ? mqtt::kNoPacketSizeLimit : max_packet_size;
 }
@@ -75,7 +106,8 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
                        info_.listener);
           close_link();
         } else {
-          refuse_connect(result.version, result.reason, result.detail);
+          refuse_connect(sniff_connect_version(rest).value_or(result.version), result.reason,
+                         result.detail);
         }
       } else {
         protocol_error(result.reason, result.detail);
@@ -157,7 +189,7 @@ void Connection::protocol_error(mqtt::ReasonCode reason, std::string_view what) 
   bump(core_->counters.protocol_errors);
   spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_.client_id, info_.remote_endpoint,
                what, static_cast<unsigned>(reason), mqtt::to_string(reason));
-  disconnect(reason);
+  disconnect(reason, what);
 }
 
 void Connection::disconnect(mqtt::ReasonCode reason, std::string_view reason_string) {

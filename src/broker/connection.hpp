@@ -125,6 +125,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::uint16_t client_receive_maximum_ = 65535;
   std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
   std::uint16_t client_topic_alias_maximum_ = 0;
+  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
 
   // Topic aliases the client set ([MQTT-3.3.2-*]); index = alias.
   std::vector<std::string> inbound_aliases_;

@@ -26,6 +26,9 @@ void Connection::refuse_connect(mqtt::Version version, ReasonCode reason, std::s
   if (answer) {
     mqtt::Connack connack;
     connack.reason_code = reason;
+    if (version == mqtt::Version::v5 && !what.empty()) {
+      connack.properties.reason_string = std::string(what);  // dropped by 3.1.1 encoding
+    }
     auto bytes = std::make_shared<std::vector<std::uint8_t>>();
     mqtt::encode(connack, version, *bytes);
     link_->write(std::move(bytes));
@@ -112,6 +115,7 @@ void Connection::on_connect(mqtt::Connect& connect) {
     client_receive_maximum_ = connect.properties.receive_maximum.value_or(65535);
     client_maximum_packet_size_ = connect.properties.maximum_packet_size.value_or(0);
     client_topic_alias_maximum_ = connect.properties.topic_alias_maximum.value_or(0);
+    request_problem_information_ = connect.properties.request_problem_information.value_or(true);
     inbound_aliases_.assign(settings.topic_alias_maximum + std::size_t{1}, std::string());
   }
 

@@ -201,7 +201,7 @@ void Connection::complete_inbound(const InboundPublish& entry) {
   }
   const auto code = ok ? ReasonCode::Success : static_cast<ReasonCode>(entry.result.reason_code);
   mqtt::Properties properties;
-  if (!ok && v5() && !entry.result.reason_string.empty()) {
+  if (!ok && v5() && request_problem_information_ && !entry.result.reason_string.empty()) {
     properties.reason_string = entry.result.reason_string;
   }
   if (entry.qos == 1) {

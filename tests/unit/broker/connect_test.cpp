@@ -173,6 +173,40 @@ TEST_F(ConnectTest, SecondConnectIsAProtocolError) {
   EXPECT_TRUE(v311.nothing_more());  // 3.1.1: just closed [MQTT-3.1.0-2]
 }
 
+TEST_F(ConnectTest, OversizedV5ConnectGetsConnack0x95) {
+  settings_.max_packet_size = 64;
+  TestClient c(broker(), io_, Version::v5);
+  mqtt::Connect connect;
+  connect.version = Version::v5;
+  connect.client_id = std::string(100, 'c');
+  c.send(connect);
+  EXPECT_EQ(c.expect<mqtt::Connack>().reason_code, ReasonCode::PacketTooLarge);
+  EXPECT_TRUE(c.closed());
+}
+
+TEST_F(ConnectTest, V5RefusalsCarryAReasonString) {
+  TestClient c(broker(), io_, Version::v5);
+  c.connect("why");
+  mqtt::Connect again;
+  again.version = Version::v5;
+  again.client_id = "why";
+  c.send(again);
+  const auto d = c.expect<mqtt::Disconnect>();
+  EXPECT_EQ(d.reason_code, ReasonCode::ProtocolError);
+  ASSERT_TRUE(d.properties.reason_string);
+  EXPECT_NE(d.properties.reason_string->find("second CONNECT"), std::string::npos);
+
+  TestClient auth(broker(), io_, Version::v5);
+  mqtt::Connect connect;
+  connect.version = Version::v5;
+  connect.client_id = "auth";
+  connect.properties.authentication_method = "X";
+  auth.send(connect);
+  const auto connack = auth.expect<mqtt::Connack>();
+  EXPECT_EQ(connack.reason_code, ReasonCode::BadAuthenticationMethod);
+  EXPECT_TRUE(connack.properties.reason_string);
+}
+
 TEST_F(ConnectTest, ServerOnlyPacketsAndAuthAreProtocolErrors) {
   TestClient a(broker(), io_, Version::v5);
   a.connect("a");
