@@ -103,6 +103,20 @@ dynamo::awaitable<broker::MessageId> acked_position(PluginContext& ctx, std::siz
   co_return position;
 }
 
+// Whether mqtt_retain holds message `id` as the retained message of `topic`.
+dynamo::awaitable<bool> is_current_retained(PluginContext& ctx, std::size_t pool,
+                                            const std::string& topic, broker::MessageId id) {
+  dynamo::GetItemRequest get;
+  get.table_name = ctx.config.tables.retain;
+  get.key["topic"] = AttributeValue::s(topic);
+  get.consistent_read = true;
+  get.projection_expression = "msgid";
+  auto r = co_await ctx.pools[pool].client.get_item(get);
+  if (!r.ok() || !r->item) co_return false;
+  const auto it = r->item->find("msgid");
+  co_return it != r->item->end() && it->second.as_s() && decode_msgid(*it->second.as_s()) == id;
+}
+
 dynamo::awaitable<void> fetch_queue_task(std::shared_ptr<PluginContext> ctx, BoundRule rule,
                                          std::string client_id,
                                          broker::SubscriptionEvent subscription) {
@@ -166,8 +180,16 @@ dynamo::awaitable<void> fetch_queue_task(std::shared_ptr<PluginContext> ctx, Bou
   }
   std::sort(messages.begin(), messages.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
+  const bool gets_retained = subscription.share_group.empty() &&
+                             (subscription.options.retain_handling == 0 ||
+                              (subscription.options.retain_handling == 1 && subscription.is_new));
   std::size_t delivered = 0;
   for (auto& m : messages) {
+    if (m.retain && gets_retained && co_await is_current_retained(*ctx, rule.pool, m.topic, m.id)) {
+      // The topic's retained message is this very message: the retained delivery of this
+      // SUBSCRIBE carries it (from memory or on_retain_lookup); once is enough.
+      continue;
+    }
     m.retain = false;  // a queued message, not a retained one
     broker::Injection injection;
     injection.message = std::make_shared<const broker::Message>(std::move(m));

@@ -189,6 +189,12 @@ dynamo::awaitable<void> Writer::run() {
 }
 
 void Writer::finish(WriteOp& op, bool ok) {
+  if (op.purpose == WritePurpose::trim) {
+    if (const auto it = trimming_.find(op.topic); it != trimming_.end()) {
+      it->second.erase(op.msgid);
+      if (it->second.empty()) trimming_.erase(it);
+    }
+  }
   if (ok) {
     switch (op.purpose) {
       case WritePurpose::message:
@@ -357,8 +363,17 @@ dynamo::awaitable<void> Writer::set_phase(std::vector<WriteOp> ops, std::vector<
 void Writer::trim(const std::string& topic, const dynamo::UpdateItemResponse& response) {
   const auto it = response.attributes.find("MsgId");
   if (it == response.attributes.end() || it->second.as_ss() == nullptr) return;
-  const auto excess = oldest_beyond(*it->second.as_ss(), options_.max_ids_per_topic);
-  if (excess.empty()) return;
+  auto& trimming = trimming_[topic];
+  std::vector<std::string> ids;
+  for (const auto& id : *it->second.as_ss()) {
+    if (!trimming.contains(id)) ids.push_back(id);
+  }
+  const auto excess = oldest_beyond(ids, options_.max_ids_per_topic);
+  if (excess.empty()) {
+    if (trimming.empty()) trimming_.erase(topic);
+    return;
+  }
+  trimming.insert(excess.begin(), excess.end());
   stats_->trimmed.fetch_add(excess.size(), std::memory_order_relaxed);
   spdlog::info(
       "storage: topic '{}' holds {} ids, over max_ids_per_topic {}: trimming the {} oldest", topic,

@@ -17,6 +17,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/storage_stats.hpp"
@@ -79,6 +81,9 @@ class Writer : public std::enable_shared_from_this<Writer> {
   bool abandon_ = false;
   std::vector<std::function<void()>> room_waiters_;
   std::vector<std::function<void()>> drain_waiters_;
+  // topic -> ids queued for trimming (writer thread only): a later ADD's answer still lists
+  // them until their removal lands; they must not be trimmed (and counted) twice.
+  std::unordered_map<std::string, std::unordered_set<std::string>> trimming_;
 };
 
 }  // namespace dynamq::storage

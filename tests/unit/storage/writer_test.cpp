@@ -204,6 +204,18 @@ TEST(Writer, TrimsTheOldestIdsBeyondTheBound) {
   EXPECT_FALSE(f.backend->tables["mqtt_msg"].contains(id_text(0)));
 }
 
+TEST(Writer, AnIdBeingTrimmedIsNotTrimmedTwice) {
+  WriterOptions options;
+  options.max_ids_per_topic = 3;
+  options.max_generation = 5;  // the second generation's ADD still sees the first's trims
+  Fixture f(options);
+  for (std::uint64_t i = 0; i < 10; ++i) f.writer->enqueue(store("t", i));
+  f.io.run();
+  EXPECT_EQ(f.stats->trimmed.load(), 7U);
+  EXPECT_EQ(f.backend->sets["t"], (std::set<std::string>{id_text(7), id_text(8), id_text(9)}));
+  EXPECT_EQ(f.backend->tables["mqtt_msg"].size(), 3U);
+}
+
 TEST(Writer, FullQueueReleasesWaitersWhenThereIsRoom) {
   WriterOptions options;
   options.max_pending = 10;
