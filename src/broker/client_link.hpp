@@ -41,6 +41,8 @@ class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
   // Bytes as read from the transport, split anywhere; the handler decodes whole packets.
+  // The span is valid only during the call (transports reuse one read buffer per loop):
+  // the handler copies what it keeps, such as an incomplete packet's tail.
   virtual void on_bytes(std::span<const std::uint8_t> bytes) = 0;
   // The transport is gone (peer closed, error, or after ClientLink::close()). Called once.
   virtual void on_transport_closed() = 0;
