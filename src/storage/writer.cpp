@@ -348,6 +348,9 @@ dynamo::awaitable<void> Writer::set_phase(std::vector<WriteOp> ops, std::vector<
   }
   co_await run_all(std::move(tasks));
   for (std::size_t k = 0; k < updates.size(); ++k) {
+    // Trim before finishing this update's ops: the ADD's answer was taken before this
+    // generation's removals, so ids whose trim completes here are still listed in it.
+    if (!outcomes[k].error && outcomes[k].added) trim(updates[k].topic, *outcomes[k].added);
     for (const auto index : updates[k].ops) {
       // A failed update is sent again as a whole: ADD and DELETE of ids are idempotent.
       if (outcomes[k].error) {
@@ -356,7 +359,6 @@ dynamo::awaitable<void> Writer::set_phase(std::vector<WriteOp> ops, std::vector<
         finish(ops[index], true);
       }
     }
-    if (!outcomes[k].error && outcomes[k].added) trim(updates[k].topic, *outcomes[k].added);
   }
 }
 
