@@ -120,11 +120,19 @@ def test_takeover_does_not_mark_the_client_offline(broker_factory, storage):
     first.connect()
     wait_until(lambda: (r := storage.get("mqtt_client", clientid="twin")) and r["connect_state"]["N"] == "1",
                10, message="online")
+    epoch1 = storage.get("mqtt_client", clientid="twin")["conn_epoch"]
     second = Client(broker, "twin", version=V311)
     second.connect()
     first.wait_disconnected()
     first.stop()  # paho would reconnect on its own and take the session back
-    broker.proc.wait_for_log("'twin' has a newer connection; not marked offline", 10)
+    # The old connection's disconnect and the new one's connect are written in hook order
+    # (per client id). Connect first: the disconnect's condition fails (logged); disconnect
+    # first: the connect then marks it online. Either way the row ends online with the new
+    # connection's epoch.
+    wait_until(lambda: storage.get("mqtt_client", clientid="twin")["conn_epoch"] != epoch1, 10,
+               message="the new connection's row")
+    wait_until(lambda: "'twin' has a newer connection" in broker.log()
+               or "client 'twin'" in broker.log(), 10, message="the takeover in the log")
     row = storage.get("mqtt_client", clientid="twin")
     assert row["connect_state"] == {"N": "1"} and row["offline_at"] == {"N": "0"}
     second.disconnect()
