@@ -10,18 +10,8 @@ namespace {
 using mqtt::ReasonCode;
 using mqtt::Version;
 
-class ConnectTest : public ::testing::Test {
+class ConnectTest : public BrokerTest {
  protected:
-  BrokerSettings settings_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Broker> broker_;
-
-  Broker& broker() {
-    if (!broker_) {
-      broker_ = std::make_unique<Broker>(settings_);
-    }
-    return *broker_;
-  }
   // Expects MQTT 5 DISCONNECT with `reason`, then the link closed.
   static void expect_disconnect(TestClient& c, ReasonCode reason) {
     const auto d = c.expect<mqtt::Disconnect>();

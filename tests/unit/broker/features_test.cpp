@@ -13,17 +13,8 @@ namespace {
 using mqtt::ReasonCode;
 using mqtt::Version;
 
-class FeaturesTest : public ::testing::Test {
+class FeaturesTest : public BrokerTest {
  protected:
-  BrokerSettings settings_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Broker> broker_;
-  Broker& broker() {
-    if (!broker_) {
-      broker_ = std::make_unique<Broker>(settings_);
-    }
-    return *broker_;
-  }
   static std::function<void(mqtt::Subscribe&)> options(
       std::function<void(mqtt::SubscribeOptions&)> f, std::uint32_t sub_id = 0) {
     return [=](mqtt::Subscribe& s) {

@@ -12,18 +12,7 @@ namespace {
 using mqtt::ReasonCode;
 using mqtt::Version;
 
-class QosTest : public ::testing::Test {
- protected:
-  BrokerSettings settings_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Broker> broker_;
-  Broker& broker() {
-    if (!broker_) {
-      broker_ = std::make_unique<Broker>(settings_);
-    }
-    return *broker_;
-  }
-};
+class QosTest : public BrokerTest {};
 
 TEST_F(QosTest, Qos0IsDeliveredWithoutPacketId) {
   TestClient sub(broker(), io_, Version::v3_1_1);

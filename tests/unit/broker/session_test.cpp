@@ -9,17 +9,8 @@ namespace {
 using mqtt::ReasonCode;
 using mqtt::Version;
 
-class SessionTest : public ::testing::Test {
+class SessionTest : public BrokerTest {
  protected:
-  BrokerSettings settings_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Broker> broker_;
-  Broker& broker() {
-    if (!broker_) {
-      broker_ = std::make_unique<Broker>(settings_);
-    }
-    return *broker_;
-  }
   static std::function<void(mqtt::Connect&)> with_will(const std::string& topic,
                                                        std::uint32_t delay = 0,
                                                        std::uint32_t expiry = 0) {

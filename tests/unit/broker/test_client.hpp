@@ -99,4 +99,20 @@ class TestClient {
 mqtt::Publish make_publish(const std::string& topic, const std::string& payload,
                            std::uint8_t qos = 0, bool retain = false, std::uint16_t packet_id = 0);
 
+// The fixture every broker test shares: settings a test may change before the first
+// broker() call, the io_context its clients run on, and the broker built on first use.
+class BrokerTest : public ::testing::Test {
+ protected:
+  BrokerSettings settings_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Broker> broker_;
+
+  Broker& broker() {
+    if (!broker_) {
+      broker_ = std::make_unique<Broker>(settings_);
+    }
+    return *broker_;
+  }
+};
+
 }  // namespace dynamq::broker::test
