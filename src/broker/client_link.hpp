@@ -33,6 +33,10 @@ class ClientLink {
   // "address:port" of the peer and the listener's name, for logs.
   [[nodiscard]] virtual std::string remote_endpoint() const = 0;
   [[nodiscard]] virtual std::string listener_name() const = 0;
+  // The username the transport vouches for: the CN of a verified client certificate on a
+  // listener with use_identity_as_username, empty otherwise. When set, it replaces the
+  // CONNECT username and the password check (the certificate is the credential).
+  [[nodiscard]] virtual std::string certificate_identity() const { return {}; }
 };
 
 // The broker's side of one connection, created by the broker for each accepted link.
