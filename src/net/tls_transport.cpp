@@ -80,10 +80,14 @@ awaitable<void> handshake(std::shared_ptr<TlsStream> stream, Loop& loop,
   // A client that connects and never completes the handshake is closed at the deadline.
   asio::steady_timer deadline(loop.context());
   deadline.expires_after(timeout);
-  deadline.async_wait([s = stream.get()](error_code ec) {
+  // The handler may run after this coroutine ended (it fired just as the handshake
+  // finished), so it owns what it touches.
+  auto timed_out = std::make_shared<bool>(false);
+  deadline.async_wait([stream, timed_out](error_code ec) {
     if (!ec) {
+      *timed_out = true;
       error_code ignored;
-      s->lowest_layer().close(ignored);
+      stream->lowest_layer().close(ignored);
     }
   });
   auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server, use_awaitable_tuple);
@@ -95,7 +99,8 @@ awaitable<void> handshake(std::shared_ptr<TlsStream> stream, Loop& loop,
     stream->lowest_layer().close(ignored);
   };
   if (ec) {
-    fail(ec.message());
+    fail(*timed_out ? "no handshake within " + std::to_string(timeout.count()) + " ms"
+                    : ec.message());
     co_return;
   }
   if (state->use_identity_as_username) {
