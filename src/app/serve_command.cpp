@@ -236,7 +236,16 @@ int serve(const ServeOptions& options) {
   broker.shutdown();
   bool hurry = false;
   signal_context.restart();
-  signals.async_wait([&](const net::error_code& ec, int n) { hurry = !ec && n != SIGHUP; });
+  std::function<void()> wait_for_hurry = [&] {
+    signals.async_wait([&](const net::error_code& ec, int n) {
+      if (!ec && n == SIGHUP) {
+        wait_for_hurry();  // no reload while shutting down; keep waiting for INT/TERM
+        return;
+      }
+      hurry = !ec;
+    });
+  };
+  wait_for_hurry();
   const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
   while (!hurry && active_connections(listeners) > 0 &&
          std::chrono::steady_clock::now() < deadline) {

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
 #include "test_certificates.hpp"
 #include "tls_test_server.hpp"
 
@@ -88,6 +91,18 @@ TEST_F(Identity, ACertificateFromAnotherCaIsRefused) {
   TlsTestServer server(options, true);
   TlsTestClient client(server.endpoint, ca.cert, mallory.cert, mallory.key);
   EXPECT_TRUE(refused(server, client));
+}
+
+TEST(PeerIdentity, FindsTheTlsSessionUnderAWebSocket) {
+  // wss connections are StreamConnection<websocket::stream<TlsStream>>: their identity comes
+  // from the TLS layer below the WebSocket one.
+  asio::io_context ctx;
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  boost::beast::websocket::stream<asio::ssl::stream<tcp::socket>> wss(ctx, tls);
+  ASSERT_NE(wss.next_layer().native_handle(), nullptr);
+  EXPECT_EQ(tls_session_of(wss), wss.next_layer().native_handle());
+  EXPECT_EQ(tls_session_of(wss.next_layer()), wss.next_layer().native_handle());
+  EXPECT_EQ(verified_peer_common_name(tls_session_of(wss)), "");  // no handshake, no peer
 }
 
 TEST(PeerIdentity, StreamsWithoutTlsHaveNoSession) {
