@@ -64,8 +64,7 @@ std::optional<std::string> prompt(const char* text) {
   if (!tty) {
     return std::nullopt;
   }
-  std::fputs(text, tty);
-  std::fflush(tty);
+  // Echo off before the prompt shows, so nothing typed after it is echoed or flushed.
   termios saved{};
   const bool have_termios = tcgetattr(fileno(tty), &saved) == 0;
   if (have_termios) {
@@ -73,6 +72,8 @@ std::optional<std::string> prompt(const char* text) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
   }
+  std::fputs(text, tty);
+  std::fflush(tty);
   auto line = read_line(tty);
   if (have_termios) {
     tcsetattr(fileno(tty), TCSAFLUSH, &saved);

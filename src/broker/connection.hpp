@@ -81,6 +81,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   // connection_access.cpp: authentication, publish authorization, the publish rate.
   void authenticate(mqtt::Connect& connect, bool assigned);
   void on_authenticated(AuthResult result);
+  void admit(mqtt::Connect& connect, bool assigned);  // checks the will, then accepts
   void accept_connect(mqtt::Connect& connect, bool assigned);
   [[nodiscard]] bool publish_authorized(const std::string& topic) const;
   // Counts and logs a refusal.

@@ -17,12 +17,12 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
   // and no password is checked (listener option use_identity_as_username).
   if (auto identity = link_->certificate_identity(); !identity.empty()) {
     info_.username = std::move(identity);
-    accept_connect(connect, assigned);
+    admit(connect, assigned);
     return;
   }
   const auto& policy = core_->settings.access_policy;
   if (!policy) {
-    accept_connect(connect, assigned);
+    admit(connect, assigned);
     return;
   }
   AuthRequest request;
@@ -55,8 +55,9 @@ void Connection::on_authenticated(AuthResult result) {
     bump(core_->counters.auth_failures);
     const bool bad = result == AuthResult::bad_credentials;
     // The user name helps whoever reads the log; the password never appears anywhere.
-    const std::string what =
-        connect->username ? "user '" + *connect->username + "': " : std::string("no user name: ");
+    const std::string what = "client '" + info_.client_id + "' " +
+                             (connect->username ? "user '" + *connect->username + "': "
+                                                : std::string("without user name: "));
     refuse_connect(version_, bad ? ReasonCode::BadUserNameOrPassword : ReasonCode::NotAuthorized,
                    what + (bad ? "bad user name or password" : "not authorized"));
     return;
@@ -65,10 +66,23 @@ void Connection::on_authenticated(AuthResult result) {
     refuse_connect(version_, ReasonCode::ServerUnavailable, "server shutting down");
     return;
   }
-  accept_connect(*connect, pending_assigned_);
+  admit(*connect, pending_assigned_);
   if (state_ == State::connected && !buffer_.empty()) {
     on_bytes({});  // what the client sent after CONNECT, held until now
   }
+}
+
+void Connection::admit(mqtt::Connect& connect, bool assigned) {
+  // The will is a PUBLISH made later on the client's behalf: it must be one the client may
+  // make now (mosquitto checks it at CONNECT too), else the CONNECT is refused.
+  if (will_ && !publish_authorized(will_->topic)) {
+    bump(core_->counters.denied_publish);
+    refuse_connect(version_, ReasonCode::NotAuthorized,
+                   "client '" + info_.client_id + "': will topic '" + will_->topic +
+                       "' not authorized");
+    return;
+  }
+  accept_connect(connect, assigned);
 }
 
 bool Connection::publish_authorized(const std::string& topic) const {
