@@ -115,9 +115,9 @@ Acl Acl::parse(std::string_view text, const std::string& path) {
       continue;
     }
     if (keyword != "topic" && keyword != "pattern") {
-      throw line_error(path, number,
-                       "expected `topic`, `pattern` or `user`, found `" + std::string(keyword) +
-                           "`");
+      throw line_error(
+          path, number,
+          "expected `topic`, `pattern` or `user`, found `" + std::string(keyword) + "`");
     }
     if (rest.empty()) {
       throw line_error(path, number, "`" + std::string(keyword) + "` needs a topic filter");
@@ -135,9 +135,9 @@ Acl Acl::parse(std::string_view text, const std::string& path) {
     } else if (word == "deny") {
       rule.access = Access::none;
     } else {
-      throw line_error(path, number,
-                       "unknown access `" + std::string(word) +
-                           "` (expected read, write, readwrite or deny)");
+      throw line_error(
+          path, number,
+          "unknown access `" + std::string(word) + "` (expected read, write, readwrite or deny)");
     }
     const bool pattern = keyword == "pattern";
     rule.filter = std::string(filter);

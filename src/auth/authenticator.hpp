@@ -83,8 +83,7 @@ class Authenticator {
   std::deque<Job> jobs_;
   bool stopping_ = false;
   // user → (stored hash it was verified against, tag of the password)
-  std::unordered_map<std::string, std::pair<const PasswordHash*, std::vector<std::uint8_t>>>
-      cache_;
+  std::unordered_map<std::string, std::pair<const PasswordHash*, std::vector<std::uint8_t>>> cache_;
   Stats stats_;
   std::vector<std::thread> workers_;
 };

@@ -30,7 +30,8 @@ std::optional<PasswordHash> parse_password_hash(std::string_view text, std::stri
 std::string format_password_hash(const PasswordHash& hash);
 // A fresh random salt (RAND_bytes) and the derived hash. Throws std::runtime_error when
 // OpenSSL cannot provide randomness or derive the key.
-PasswordHash make_password_hash(std::string_view password, unsigned iterations = kDefaultIterations);
+PasswordHash make_password_hash(std::string_view password,
+                                unsigned iterations = kDefaultIterations);
 // Derives the key from `password` with the stored salt and iterations and compares it in
 // constant time (CRYPTO_memcmp). Costs `iterations` HMAC-SHA512 rounds.
 bool verify_password(std::string_view password, const PasswordHash& stored);

@@ -36,14 +36,14 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
   pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
   pending_assigned_ = assigned;
   // The answer may come from a verification thread: always continue on our executor.
-  policy->authenticate(std::move(request), [weak = weak_from_this(),
-                                            executor = executor_](AuthResult result) {
-    boost::asio::post(executor, [weak, result] {
-      if (auto self = weak.lock()) {
-        self->on_authenticated(result);
-      }
-    });
-  });
+  policy->authenticate(std::move(request),
+                       [weak = weak_from_this(), executor = executor_](AuthResult result) {
+                         boost::asio::post(executor, [weak, result] {
+                           if (auto self = weak.lock()) {
+                             self->on_authenticated(result);
+                           }
+                         });
+                       });
 }
 
 void Connection::on_authenticated(AuthResult result) {
@@ -77,9 +77,9 @@ void Connection::admit(mqtt::Connect& connect, bool assigned) {
   // make now (mosquitto checks it at CONNECT too), else the CONNECT is refused.
   if (will_ && !publish_authorized(will_->topic)) {
     bump(core_->counters.denied_publish);
-    refuse_connect(version_, ReasonCode::NotAuthorized,
-                   "client '" + info_.client_id + "': will topic '" + will_->topic +
-                       "' not authorized");
+    refuse_connect(
+        version_, ReasonCode::NotAuthorized,
+        "client '" + info_.client_id + "': will topic '" + will_->topic + "' not authorized");
     return;
   }
   accept_connect(connect, assigned);

@@ -184,3 +184,17 @@ def test_malformed_acl_stops_start_up_with_file_and_line(tmp_path):
                           timeout=30)
     assert done.returncode == 2
     assert f"{acl}:3: unknown access `sometimes`" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("version,refused", [(4, 5), (5, 0x87)])
+def test_will_on_a_forbidden_topic_refuses_the_connect(broker, raw, version, refused):
+    for topic in ("nothing/will", "$SYS/will"):
+        c = raw(broker, version)
+        ack = c.connect(f"will-{version}", username="bob", password=PASSWORDS["bob"],
+                        will={"topic": topic, "payload": b"bye"})
+        assert ack.reason == refused, topic
+        c.wait_closed()
+    c = raw(broker, version)
+    ack = c.connect(f"will-ok-{version}", username="bob", password=PASSWORDS["bob"],
+                    will={"topic": "b/will", "payload": b"bye"})
+    assert ack.reason == 0

@@ -35,8 +35,8 @@ TEST(Acl, TopicRulesBeforeAnyUserApplyToAnonymousClientsOnly) {
 }
 
 TEST(Acl, AccessWords) {
-  const auto acl = Acl::parse(
-      "user alice\ntopic read r/#\ntopic write w/#\ntopic readwrite rw/#\n", "acl");
+  const auto acl =
+      Acl::parse("user alice\ntopic read r/#\ntopic write w/#\ntopic readwrite rw/#\n", "acl");
   EXPECT_TRUE(acl.allowed(kAlice, "r/x", Access::read));
   EXPECT_FALSE(acl.allowed(kAlice, "r/x", Access::write));
   EXPECT_FALSE(acl.allowed(kAlice, "w/x", Access::read));
@@ -100,7 +100,8 @@ TEST(Acl, PatternWithoutPlaceholderAppliesToEveryone) {
 }
 
 TEST(Acl, UserBlocksOfTheSameUserMerge) {
-  const auto acl = Acl::parse("user alice\ntopic a\nuser bob\ntopic b\nuser alice\ntopic c\n", "acl");
+  const auto acl =
+      Acl::parse("user alice\ntopic a\nuser bob\ntopic b\nuser alice\ntopic c\n", "acl");
   EXPECT_TRUE(acl.allowed(kAlice, "a", Access::read));
   EXPECT_TRUE(acl.allowed(kAlice, "c", Access::read));
   EXPECT_FALSE(acl.allowed(kAlice, "b", Access::read));
@@ -119,14 +120,14 @@ TEST(Acl, SubscribeDecisions) {
       "user alice\ntopic readwrite a/#\ntopic deny a/secret/#\ntopic write w/#\n"
       "pattern read p/%u/#\n",
       "acl");
-  EXPECT_TRUE(acl.allowed_subscribe(kAlice, "a/#"));     // readable, one part filtered later
-  EXPECT_TRUE(acl.allowed_subscribe(kAlice, "#"));       // intersects readable rules
+  EXPECT_TRUE(acl.allowed_subscribe(kAlice, "a/#"));  // readable, one part filtered later
+  EXPECT_TRUE(acl.allowed_subscribe(kAlice, "#"));    // intersects readable rules
   EXPECT_TRUE(acl.allowed_subscribe(kAlice, "+/x"));
   EXPECT_TRUE(acl.allowed_subscribe(kAlice, "p/alice/1"));
   EXPECT_FALSE(acl.allowed_subscribe(kAlice, "a/secret/#"));  // entirely denied
   EXPECT_FALSE(acl.allowed_subscribe(kAlice, "a/secret/x"));
-  EXPECT_FALSE(acl.allowed_subscribe(kAlice, "w/#"));         // write-only
-  EXPECT_FALSE(acl.allowed_subscribe(kAlice, "b/x"));         // no rule at all
+  EXPECT_FALSE(acl.allowed_subscribe(kAlice, "w/#"));  // write-only
+  EXPECT_FALSE(acl.allowed_subscribe(kAlice, "b/x"));  // no rule at all
   EXPECT_FALSE(acl.allowed_subscribe(kAlice, "p/bob/#"));
   EXPECT_FALSE(acl.allowed_subscribe(kAlice, "$SYS/#"));
   EXPECT_FALSE(acl.allowed_subscribe(kBob, "a/#"));
@@ -138,8 +139,7 @@ TEST(Acl, MalformedLinesNameFileAndLine) {
             "acl:1: unknown access `sometimes` (expected read, write, readwrite or deny)");
   EXPECT_EQ(error_of("\n\ntopic read a/#/b\n"), "acl:3: invalid topic filter `a/#/b`");
   EXPECT_EQ(error_of("topic\n"), "acl:1: `topic` needs a topic filter");
-  EXPECT_EQ(error_of("allow all\n"),
-            "acl:1: expected `topic`, `pattern` or `user`, found `allow`");
+  EXPECT_EQ(error_of("allow all\n"), "acl:1: expected `topic`, `pattern` or `user`, found `allow`");
   EXPECT_EQ(error_of("pattern read a/%u+/x\n"), "acl:1: invalid topic filter `a/%u+/x`");
 }
 

@@ -59,7 +59,8 @@ TEST(PasswordFile, LoadOfMissingFileSaysSo) {
 
 TEST(PasswordFile, EditingKeepsCommentsAndOrder) {
   const auto alice = line_for("alice", "a");
-  auto file = PasswordFile::parse("# header\n" + alice + "\n\n" + line_for("bob", "b") + "\n", "pw");
+  auto file =
+      PasswordFile::parse("# header\n" + alice + "\n\n" + line_for("bob", "b") + "\n", "pw");
   EXPECT_TRUE(file.set("alice", make_password_hash("new", 1000)));  // changed
   EXPECT_FALSE(file.set("carol", make_password_hash("c", 1000)));   // added
   EXPECT_TRUE(file.remove("bob"));

@@ -70,14 +70,14 @@ TEST(PasswordHash, ReadsMosquittoPasswdHashes) {
 TEST(PasswordHash, RejectsMalformedText) {
   const auto good = format_password_hash(make_password_hash("pw", kFast));
   std::string error;
-  for (const std::string bad : {
+  for (const std::string& bad : {
            std::string(""),
            std::string("plaintext"),
-           std::string("$6$salt$hash"),                             // unsalted-SHA512 scheme
-           std::string("$pbkdf2-sha512$0$") + good.substr(20),      // zero iterations
-           std::string("$pbkdf2-sha512$abc$AAAAAAAAAAA=$AAAA"),     // not a number
+           std::string("$6$salt$hash"),                          // unsalted-SHA512 scheme
+           std::string("$pbkdf2-sha512$0$") + good.substr(20),   // zero iterations
+           std::string("$pbkdf2-sha512$abc$AAAAAAAAAAA=$AAAA"),  // not a number
            std::string("$pbkdf2-sha512$1000$!!!!$") + good.substr(good.rfind('$') + 1),
-           good.substr(0, good.size() - 4),                          // hash cut short
+           good.substr(0, good.size() - 4),  // hash cut short
            good + "$extra",
        }) {
     error.clear();
