@@ -12,8 +12,8 @@
 
 namespace dynamq::auth {
 
-// 100,000+ iterations: the cost that makes an offline guess expensive (~tens of ms each
-// on one core); the price is paid once per successful connect (see authenticator.hpp).
+// 100,000+ iterations: the cost that makes an offline guess expensive (0.1-0.4 s of one
+// core each); the broker pays it once per device and process (see authenticator.hpp).
 inline constexpr unsigned kDefaultIterations = 100'000;
 inline constexpr std::size_t kSaltBytes = 16;
 inline constexpr std::size_t kHashBytes = 64;  // SHA-512 output
