@@ -109,6 +109,31 @@ const std::vector<std::pair<std::string_view, Setter>>& setters() {
          // 23 is what MQTT 3.1 requires every server to accept [MQTT-3.1.3-5].
          c.broker.max_client_id_length = config::parse_uint(f, e, 23, 65535);
        }},
+      {"mqtt.max_publish_rate",
+       [](const KvFile& f, const Entry& e, ServerConfig& c) {
+         c.broker.max_publish_rate =
+             static_cast<std::uint32_t>(config::parse_uint(f, e, 0, 10'000'000));
+       }},
+      {"auth.allow_anonymous",
+       [](const KvFile& f, const Entry& e, ServerConfig& c) {
+         c.auth.allow_anonymous = config::parse_bool(f, e);
+       }},
+      {"auth.password_file",
+       [](const KvFile& f, const Entry& e, ServerConfig& c) {
+         if (e.value.empty()) {
+           throw f.error(e, "`auth.password_file` must be a path (leave the key out for none)");
+         }
+         c.auth.password_file = e.value;
+         c.auth.password_file_origin = f.path + ":" + std::to_string(e.line);
+       }},
+      {"auth.acl_file",
+       [](const KvFile& f, const Entry& e, ServerConfig& c) {
+         if (e.value.empty()) {
+           throw f.error(e, "`auth.acl_file` must be a path (leave the key out for none)");
+         }
+         c.auth.acl_file = e.value;
+         c.auth.acl_file_origin = f.path + ":" + std::to_string(e.line);
+       }},
       {"net.write_timeout",
        [](const KvFile& f, const Entry& e, ServerConfig& c) {
          c.connection.write_timeout = std::chrono::seconds(duration_in(f, e, 1, 3600));

@@ -44,8 +44,19 @@ struct ListenerSettings {
   }
 };
 
+// auth.* keys: who may connect and what they may do (src/app/file_access_policy.hpp).
+struct AuthSettings {
+  bool allow_anonymous = true;
+  std::string password_file;  // empty = none
+  std::string acl_file;       // empty = no ACL (every client may publish/subscribe anything)
+  // "file:line" of the keys, for errors found when the files are read.
+  std::string password_file_origin;
+  std::string acl_file_origin;
+};
+
 struct ServerConfig {
   broker::BrokerSettings broker;
+  AuthSettings auth;
   std::size_t io_threads = 0;  // 0 = one per hardware thread
   std::vector<ListenerSettings> listeners;
   net::ConnectionOptions connection;

@@ -24,5 +24,8 @@ Command add_tables_command(CLI::App& app);
 // `dynamq ctl plugins list|load|unload NAME`, `dynamq ctl stats`: a running broker's admin
 // endpoint (ctl_command.cpp).
 Command add_ctl_command(CLI::App& app);
+// `dynamq passwd [--delete] [--stdin] FILE USER`: the password file of auth.password_file
+// (passwd_command.cpp).
+Command add_passwd_command(CLI::App& app);
 
 }  // namespace dynamq::app

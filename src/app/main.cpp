@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
 
   const auto serve = dynamq::app::add_broker_options(app);
   const std::vector<dynamq::app::Command> commands = {dynamq::app::add_tables_command(app),
-                                                      dynamq::app::add_ctl_command(app)};
+                                                      dynamq::app::add_ctl_command(app),
+                                                      dynamq::app::add_passwd_command(app)};
 
   CLI11_PARSE(app, argc, argv);
   for (const auto& command : commands) {

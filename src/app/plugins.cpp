@@ -191,7 +191,12 @@ class PluginHost {
     json::object broker{{"connections_current", b.connections_current},
                         {"messages_received", b.messages_received},
                         {"messages_delivered", b.messages_delivered},
-                        {"retained_current", b.retained_current}};
+                        {"retained_current", b.retained_current},
+                        {"auth_failures", b.auth_failures},
+                        {"denied_publish", b.denied_publish},
+                        {"denied_subscribe", b.denied_subscribe},
+                        {"denied_delivery", b.denied_delivery},
+                        {"rate_limited", b.rate_limited}};
     return json::object{{"storage", storage}, {"broker", broker}};
   }
 

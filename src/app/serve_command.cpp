@@ -17,6 +17,7 @@
 
 #include "app/broker_config.hpp"
 #include "app/command.hpp"
+#include "app/file_access_policy.hpp"
 #include "app/plugins.hpp"
 #include "broker/broker.hpp"
 #include "config/kv_file.hpp"
@@ -126,6 +127,7 @@ int serve(const ServeOptions& options) {
   try {
     config = load_server_config(options.config_path, options.overrides);
     setup_logging(config);
+    config.broker.access_policy = make_access_policy(config.auth);
   } catch (const config::ConfigError& e) {
     std::cerr << e.what() << '\n';
     return 2;

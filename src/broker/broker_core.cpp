@@ -456,6 +456,11 @@ BrokerStats BrokerCore::stats() const {
   s.dropped_too_large = load(counters.dropped_too_large);
   s.dropped_no_subscribers = load(counters.dropped_no_subscribers);
   s.protocol_errors = load(counters.protocol_errors);
+  s.auth_failures = load(counters.auth_failures);
+  s.denied_publish = load(counters.denied_publish);
+  s.denied_subscribe = load(counters.denied_subscribe);
+  s.denied_delivery = load(counters.denied_delivery);
+  s.rate_limited = load(counters.rate_limited);
   return s;
 }
 

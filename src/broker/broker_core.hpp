@@ -34,6 +34,11 @@ struct Counters {
   std::atomic<std::uint64_t> dropped_too_large{0};
   std::atomic<std::uint64_t> dropped_no_subscribers{0};
   std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> denied_publish{0};
+  std::atomic<std::uint64_t> denied_subscribe{0};
+  std::atomic<std::uint64_t> denied_delivery{0};
+  std::atomic<std::uint64_t> rate_limited{0};
 };
 
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {

@@ -5,9 +5,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace dynamq::broker {
+
+class AccessPolicy;
 
 struct BrokerSettings {
   // Name of this broker node: reported to hooks (the `node` attribute of mqtt_client).
@@ -47,6 +50,13 @@ struct BrokerSettings {
   bool shared_subscription_available = true;
   // Longest accepted client identifier (bytes); MQTT 3.1 requires 23, we allow more.
   std::size_t max_client_id_length = 65535;
+
+  // Authentication and authorization (access_policy.hpp); null = everyone may do anything.
+  std::shared_ptr<AccessPolicy> access_policy;
+  // PUBLISH packets per second a client may send (token bucket holding one second's worth,
+  // so short bursts pass); past it the client is disconnected (MQTT 5: DISCONNECT 0x96
+  // Message rate too high; 3.1/3.1.1: closed). 0 = unlimited.
+  std::uint32_t max_publish_rate = 0;
 };
 
 }  // namespace dynamq::broker

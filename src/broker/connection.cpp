@@ -79,6 +79,15 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
   if (state_ == State::closed) {
     return;
   }
+  if (state_ == State::authenticating) {
+    // Held until the CONNECT is decided ([MQTT-3.1.4-5]); a client that floods meanwhile
+    // is cut off.
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+    if (buffer_.size() > std::max<std::size_t>(core_->settings.max_packet_size, 64 * 1024)) {
+      protocol_error(mqtt::ReasonCode::PacketTooLarge, "too much data before CONNACK");
+    }
+    return;
+  }
   last_received_ = std::chrono::steady_clock::now();
   // Decode straight from the caller's bytes when nothing is buffered (the common case);
   // keep only the tail of an incomplete packet.
@@ -89,7 +98,7 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
   }
   std::size_t offset = 0;
   const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
-  while (offset < input.size() && state_ != State::closed) {
+  while (offset < input.size() && state_ != State::closed && state_ != State::authenticating) {
     const auto rest = input.subspan(offset);
     auto result = state_ == State::awaiting_connect ? mqtt::decode_connect(rest, limit)
                                                     : mqtt::decode(rest, version_, limit);
@@ -241,7 +250,7 @@ void Connection::on_transport_closed() {
 
 void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
   if (state_ != State::connected) {
-    if (state_ == State::awaiting_connect) {
+    if (state_ == State::awaiting_connect || state_ == State::authenticating) {
       close_link();
     }
     return;
@@ -276,7 +285,7 @@ void Connection::arm_timer(std::chrono::steady_clock::duration after) {
 }
 
 void Connection::on_timer() {
-  if (state_ == State::awaiting_connect) {
+  if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     bump(core_->counters.protocol_errors);
     spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
                  core_->settings.connect_timeout.count());

@@ -5,7 +5,8 @@
 // Split over several files by concern: connection.cpp (bytes, dispatch, lifecycle),
 // connection_connect.cpp (CONNECT/CONNACK), connection_inbound.cpp (PUBLISH from the
 // client, hook-held acks), connection_outbound.cpp (PUBLISH to the client, acks, resend),
-// connection_subscribe.cpp (SUBSCRIBE/UNSUBSCRIBE).
+// connection_subscribe.cpp (SUBSCRIBE/UNSUBSCRIBE), connection_access.cpp (authentication,
+// authorization, publish rate).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -20,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/access_policy.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/client_link.hpp"
 #include "broker/hooks.hpp"
@@ -48,7 +50,9 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
-  enum class State : std::uint8_t { awaiting_connect, connected, closed };
+  // authenticating: CONNECT read, the access policy's answer pending; what the client
+  // sends meanwhile is buffered, not processed ([MQTT-3.1.4-5]).
+  enum class State : std::uint8_t { awaiting_connect, authenticating, connected, closed };
 
   struct InboundPublish {
     std::uint64_t seq = 0;
@@ -56,6 +60,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
     std::uint16_t packet_id = 0;
     std::uint8_t qos = 0;
     bool done = false;
+    bool denied = false;  // refused by the access policy (result holds 0x87)
     PendingAck::Result result;
   };
 
@@ -73,6 +78,15 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   // connection_connect.cpp
   void on_connect(mqtt::Connect& connect);
   void refuse_connect(mqtt::Version version, mqtt::ReasonCode reason, std::string_view what);
+  // connection_access.cpp: authentication, publish authorization, the publish rate.
+  void authenticate(mqtt::Connect& connect, bool assigned);
+  void on_authenticated(AuthResult result);
+  void admit(mqtt::Connect& connect, bool assigned);  // checks the will, then accepts
+  void accept_connect(mqtt::Connect& connect, bool assigned);
+  [[nodiscard]] bool publish_authorized(const std::string& topic) const;
+  // Counts and logs a refusal.
+  [[nodiscard]] bool subscribe_authorized(const std::string& raw_filter) const;
+  [[nodiscard]] bool within_publish_rate();
   void on_disconnect(const mqtt::Disconnect& disconnect);
 
   // connection_inbound.cpp
@@ -138,6 +152,13 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::deque<InboundPublish> inbound_;
   std::uint64_t inbound_seq_ = 0;
   std::size_t inbound_qos1_pending_ = 0;
+
+  // Access control: the CONNECT waiting for the policy's answer, and the publish-rate
+  // token bucket (BrokerSettings::max_publish_rate).
+  std::unique_ptr<mqtt::Connect> pending_connect_;
+  bool pending_assigned_ = false;
+  double publish_tokens_ = 0;
+  std::chrono::steady_clock::time_point tokens_at_{};
 };
 
 }  // namespace dynamq::broker

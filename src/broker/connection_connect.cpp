@@ -13,7 +13,9 @@ namespace dynamq::broker {
 using mqtt::ReasonCode;
 
 void Connection::refuse_connect(mqtt::Version version, ReasonCode reason, std::string_view what) {
-  bump(core_->counters.protocol_errors);
+  if (reason != ReasonCode::BadUserNameOrPassword && reason != ReasonCode::NotAuthorized) {
+    bump(core_->counters.protocol_errors);  // refused credentials are counted as auth_failures
+  }
   spdlog::info("{} [{}]: CONNECT refused: {} (0x{:02x} {})", info_.remote_endpoint, info_.listener,
                what, static_cast<unsigned>(reason), mqtt::to_string(reason));
   // MQTT 5 answers every refusal with its reason code ([MQTT-3.2.2-7]); 3.1/3.1.1 have
@@ -80,7 +82,11 @@ void Connection::on_connect(mqtt::Connect& connect) {
     }
     will_ = std::move(connect.will);
   }
+  authenticate(connect, assigned);  // then accept_connect (connection_access.cpp)
+}
 
+void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
+  const auto& settings = core_->settings;
   // Session Expiry Interval: MQTT 5 asks for one (capped); 3.1.1 clean session 0 keeps the
   // session for the configured maximum, clean session 1 ends it with the connection.
   std::uint32_t expiry = 0;

@@ -36,6 +36,14 @@ std::shared_ptr<PendingAck> combine(std::vector<std::shared_ptr<PendingAck>> pen
 
 void Connection::on_publish(mqtt::Publish& publish) {
   const auto& settings = core_->settings;
+  if (!within_publish_rate()) {
+    // MQTT 5 has a reason code for exactly this; before 5.0 the connection is just closed.
+    bump(core_->counters.rate_limited);
+    spdlog::info("client '{}' {}: more than {} PUBLISH/s, disconnecting (0x96)", info_.client_id,
+                 info_.remote_endpoint, settings.max_publish_rate);
+    disconnect(ReasonCode::MessageRateTooHigh, "message rate too high");
+    return;
+  }
   const auto qos = static_cast<std::uint8_t>(publish.qos);
   if (qos > settings.max_qos) {
     protocol_error(ReasonCode::QoSNotSupported, "PUBLISH above Maximum QoS [MQTT-3.2.2-11]");
@@ -70,6 +78,25 @@ void Connection::on_publish(mqtt::Publish& publish) {
   }
   if (!mqtt::is_valid_topic_name(publish.topic)) {
     protocol_error(ReasonCode::TopicNameInvalid, "invalid topic name [MQTT-3.3.2-2]");
+    return;
+  }
+  if (!publish_authorized(publish.topic)) {
+    bump(core_->counters.denied_publish);
+    spdlog::info("client '{}' user '{}' {}: PUBLISH to '{}' denied", info_.client_id,
+                 info_.username, info_.remote_endpoint, publish.topic);
+    InboundPublish entry;  // never routed; acknowledged in order with the others
+    entry.packet_id = publish.packet_id;
+    entry.qos = qos;
+    entry.done = true;
+    entry.denied = true;
+    entry.result = {static_cast<std::uint8_t>(ReasonCode::NotAuthorized), "not authorized"};
+    if (inbound_.empty()) {
+      complete_inbound(entry);
+    } else {
+      entry.seq = ++inbound_seq_;
+      inbound_qos1_pending_ += qos == 1 ? 1 : 0;
+      inbound_.push_back(std::move(entry));
+    }
     return;
   }
   if (qos == 2) {
@@ -186,7 +213,7 @@ void Connection::complete_inbound(const InboundPublish& entry) {
   const bool ok = entry.result.ok();
   if (ok) {
     core_->route(entry.message, session_.get());
-  } else {
+  } else if (!entry.denied) {
     spdlog::info("client '{}' {}: message {} on '{}' refused by a hook: 0x{:02x} {}",
                  info_.client_id, info_.remote_endpoint, entry.message->id.decimal(),
                  entry.message->topic, entry.result.reason_code, entry.result.reason_string);
@@ -199,15 +226,19 @@ void Connection::complete_inbound(const InboundPublish& entry) {
   if (entry.qos == 0) {
     return;
   }
-  const auto code = ok ? ReasonCode::Success : static_cast<ReasonCode>(entry.result.reason_code);
+  // [MQTT-3.3.5-2] 3.1.1 has no negative ack: a PUBLISH the policy refused is acknowledged
+  // positively and dropped (as mosquitto does), so the client does not resend it forever.
+  const bool positive = ok || (entry.denied && !v5());
+  const auto code =
+      positive ? ReasonCode::Success : static_cast<ReasonCode>(entry.result.reason_code);
   mqtt::Properties properties;
-  if (!ok && v5() && request_problem_information_ && !entry.result.reason_string.empty()) {
+  if (!positive && v5() && request_problem_information_ && !entry.result.reason_string.empty()) {
     properties.reason_string = entry.result.reason_string;
   }
   if (entry.qos == 1) {
     write(mqtt::Puback{entry.packet_id, code, std::move(properties)});
   } else {
-    if (!ok) {
+    if (!positive) {
       std::lock_guard lock(session_->mutex);
       session_->inbound_qos2.erase(entry.packet_id);  // an error PUBREC ends the exchange
     }

@@ -34,7 +34,12 @@ void Connection::on_subscribe(const mqtt::Subscribe& subscribe) {
     options.retain_handling = static_cast<std::uint8_t>(entry.options.retain_handling);
     options.subscription_id = subscription_id;
     SubscriptionEvent event;
-    const std::uint8_t code = core_->subscribe(session_, entry.filter, options, event);
+    std::uint8_t code = 0;
+    if (!subscribe_authorized(entry.filter)) {
+      code = static_cast<std::uint8_t>(ReasonCode::NotAuthorized);  // 3.1.1 encodes 0x80
+    } else {
+      code = core_->subscribe(session_, entry.filter, options, event);
+    }
     suback.reason_codes.push_back(static_cast<ReasonCode>(code));
     if (code < 0x80) {
       events.push_back(std::move(event));

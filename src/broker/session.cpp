@@ -1,5 +1,6 @@
 #include "broker/session.hpp"
 
+#include "broker/access_policy.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/connection.hpp"
 
@@ -10,6 +11,14 @@ void Session::deliver(Delivery delivery) {
   {
     std::lock_guard lock(mutex);
     if (terminated) {
+      return;
+    }
+    // Read access is checked per message: a wildcard subscription, a retained or a queued
+    // message may carry a topic this client may not read.
+    if (const auto& policy = core_.settings.access_policy;
+        policy && policy->restricts_read() &&
+        !policy->authorize_read(info, delivery.message->topic)) {
+      bump(core_.counters.denied_delivery);
       return;
     }
     if (!attached && delivery.qos == 0) {

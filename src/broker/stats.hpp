@@ -20,6 +20,12 @@ struct BrokerStats {
   std::uint64_t dropped_too_large = 0;       // larger than the client's Maximum Packet Size
   std::uint64_t dropped_no_subscribers = 0;  // published with no matching subscription
   std::uint64_t protocol_errors = 0;         // connections closed for bad input
+  // Access control (access_policy.hpp) and limits:
+  std::uint64_t auth_failures = 0;     // CONNECT refused: bad credentials / not authorized
+  std::uint64_t denied_publish = 0;    // PUBLISH refused (ACL or "$SYS/…"), never routed
+  std::uint64_t denied_subscribe = 0;  // SUBSCRIBE filters refused by the ACL
+  std::uint64_t denied_delivery = 0;   // messages not delivered: subscriber may not read
+  std::uint64_t rate_limited = 0;      // clients disconnected over max_publish_rate
 };
 
 }  // namespace dynamq::broker

@@ -58,6 +58,21 @@ TEST(BrokerConfig, EveryKeyMapsToItsSetting) {
        {"0", [](auto& c) { EXPECT_FALSE(c.broker.shared_subscription_available); }}},
       {"mqtt.max_client_id_length",
        {"23", [](auto& c) { EXPECT_EQ(c.broker.max_client_id_length, 23U); }}},
+      {"mqtt.max_publish_rate",
+       {"250", [](auto& c) { EXPECT_EQ(c.broker.max_publish_rate, 250U); }}},
+      {"auth.allow_anonymous", {"false", [](auto& c) { EXPECT_FALSE(c.auth.allow_anonymous); }}},
+      {"auth.password_file",
+       {"/etc/pw",
+        [](auto& c) {
+          EXPECT_EQ(c.auth.password_file, "/etc/pw");
+          EXPECT_EQ(c.auth.password_file_origin, "t.conf:1");
+        }}},
+      {"auth.acl_file",
+       {"/etc/acl",
+        [](auto& c) {
+          EXPECT_EQ(c.auth.acl_file, "/etc/acl");
+          EXPECT_EQ(c.auth.acl_file_origin, "t.conf:1");
+        }}},
       {"net.write_timeout",
        {"2m", [](auto& c) { EXPECT_EQ(c.connection.write_timeout, std::chrono::minutes(2)); }}},
       {"net.close_linger",

@@ -28,11 +28,13 @@ class FakeLink : public ClientLink {
   void close() override;
   [[nodiscard]] std::string remote_endpoint() const override { return "127.0.0.1:50000"; }
   [[nodiscard]] std::string listener_name() const override { return "test"; }
+  [[nodiscard]] std::string certificate_identity() const override { return identity; }
 
   std::vector<std::uint8_t> written;  // every byte written, in order
   std::size_t writes = 0;
   std::size_t pending = 0;  // what pending_bytes() reports (slow-consumer tests)
   bool closed = false;
+  std::string identity;  // what certificate_identity() reports (TLS client certificates)
   std::weak_ptr<ConnectionHandler> handler;
 
  private:
