@@ -31,7 +31,10 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
       slot->connection.reset();
       slot->attached = nullptr;
       slot->set_online(false);
-      if (clean_start) {
+      // With access control, a session never changes owner: another user resuming this
+      // client id would inherit messages queued under the previous user's read rights.
+      const bool owner_changed = settings.access_policy && slot->info.username != info.username;
+      if (clean_start || owner_changed) {
         result.discarded = slot;  // ended below, outside the registry lock
         slot = nullptr;
       } else {

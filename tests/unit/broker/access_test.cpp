@@ -164,6 +164,34 @@ TEST_F(AccessTest, CertificateIdentityIsTheUserNameAndSkipsThePasswordCheck) {
   EXPECT_EQ(policy_->last_user, "device-7");
 }
 
+TEST_F(AccessTest, AnotherUserResumingAClientIdGetsAFreshSessionNotItsQueue) {
+  auto as = [](const char* user) {
+    return [user](mqtt::Connect& c) {
+      c.username = user;
+      c.password = "pw";
+      c.properties.session_expiry_interval = 60;
+    };
+  };
+  TestClient alice(broker(), io_, Version::v5);
+  alice.connect("shared-id", false, as("alice"));
+  alice.subscribe("alice/inbox", 1);
+  alice.drop();
+  TestClient pub(broker(), io_, Version::v5);
+  pub.connect("pub");
+  pub.publish("alice/inbox", "for alice only", 1, false, 1);
+  pub.expect<mqtt::Puback>();
+
+  TestClient mallory(broker(), io_, Version::v5);
+  EXPECT_FALSE(mallory.connect("shared-id", false, as("mallory")).session_present);
+  EXPECT_TRUE(mallory.nothing_more());  // neither the queued message nor the subscription
+  pub.publish("alice/inbox", "later", 1, false, 2);
+  pub.expect<mqtt::Puback>();
+  EXPECT_TRUE(mallory.nothing_more());
+
+  TestClient alice_again(broker(), io_, Version::v5);
+  EXPECT_FALSE(alice_again.connect("shared-id", false, as("alice")).session_present);
+}
+
 TEST_F(AccessTest, DeniedPublishInV5GetsNotAuthorizedAndIsNeverDelivered) {
   TestClient sub(broker(), io_, Version::v5);
   sub.connect("sub");
