@@ -192,7 +192,8 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   }
 }
 
-void BrokerCore::route(const MessagePtr& message, const Session* publisher) {
+void BrokerCore::route(const MessagePtr& message, const Session* publisher,
+                       std::vector<std::shared_ptr<Session>>* congested) {
   if (message->retain && settings.retain_available) {
     retained.update(message);
   }
@@ -245,7 +246,11 @@ void BrokerCore::route(const MessagePtr& message, const Session* publisher) {
       delivery.qos = std::min(qos, message->qos);
       delivery.retain = retain;
       delivery.share = first.share;
-      first.session->deliver(std::move(delivery));
+      if (first.session->deliver(std::move(delivery)) && congested != nullptr &&
+          first.session.get() != publisher &&
+          std::find(congested->begin(), congested->end(), first.session) == congested->end()) {
+        congested->push_back(first.session);
+      }
     }
     i = j;
   }
@@ -456,6 +461,7 @@ BrokerStats BrokerCore::stats() const {
   s.dropped_too_large = load(counters.dropped_too_large);
   s.dropped_no_subscribers = load(counters.dropped_no_subscribers);
   s.protocol_errors = load(counters.protocol_errors);
+  s.publishers_paused = load(counters.publishers_paused);
   return s;
 }
 

@@ -34,6 +34,7 @@ struct Counters {
   std::atomic<std::uint64_t> dropped_too_large{0};
   std::atomic<std::uint64_t> dropped_no_subscribers{0};
   std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> publishers_paused{0};
 };
 
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
@@ -72,7 +73,10 @@ class BrokerCore {
   [[nodiscard]] std::shared_ptr<Session> find(std::string_view client_id) const;
 
   // Routes a message to every matching subscription (publisher null for injected/wills).
-  void route(const MessagePtr& message, const Session* publisher);
+  // `congested` (optional) collects the sessions, other than the publisher's, that want the
+  // publisher to pause (back-pressure, see backpressure.hpp).
+  void route(const MessagePtr& message, const Session* publisher,
+             std::vector<std::shared_ptr<Session>>* congested = nullptr);
   // Publishes a will (or any broker-made message): message.publish hooks observe it, then
   // it is routed (and retained).
   void publish_internal(const MessagePtr& message, const ClientInfo& client);

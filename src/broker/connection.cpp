@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "broker/backpressure.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -79,6 +80,12 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
   if (state_ == State::closed) {
     return;
   }
+  begin_batch();
+  decode_bytes(bytes);
+  end_batch();
+}
+
+void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   last_received_ = std::chrono::steady_clock::now();
   // Decode straight from the caller's bytes when nothing is buffered (the common case);
   // keep only the tail of an incomplete packet.
@@ -180,6 +187,10 @@ void Connection::handle(mqtt::Packet& packet) {
 }
 
 void Connection::write(const mqtt::Packet& packet) {
+  if (in_batch_) {
+    mqtt::encode(packet, version_, gathered());  // leaves at the end of the batch
+    return;
+  }
   auto bytes = std::make_shared<std::vector<std::uint8_t>>();
   mqtt::encode(packet, version_, *bytes);
   link_->write(std::move(bytes));
@@ -213,6 +224,7 @@ void Connection::close_link() {
   if (state_ == State::closed) {
     return;
   }
+  emit_pending();  // e.g. a DISCONNECT gathered in this batch
   const bool was_connected = state_ == State::connected;
   state_ = State::closed;
   timer_.cancel();
@@ -276,6 +288,9 @@ void Connection::arm_timer(std::chrono::steady_clock::duration after) {
 }
 
 void Connection::on_timer() {
+  if (paused_) {
+    resume_reading();  // back-pressure holds a client for kHoldLimit at most
+  }
   if (state_ == State::awaiting_connect) {
     bump(core_->counters.protocol_errors);
     spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
@@ -303,6 +318,7 @@ void Connection::finish() {
   finished_ = true;
   bool owner = false;
   std::vector<Delivery> shared;
+  std::vector<std::weak_ptr<Connection>> waiters;  // publishers paused on this session
   if (session_) {
     std::lock_guard lock(session_->mutex);
     if (session_->attached == this) {
@@ -310,6 +326,7 @@ void Connection::finish() {
       session_->connection.reset();
       session_->attached = nullptr;
       session_->set_online(false);
+      waiters = backpressure::take_waiters(*session_, core_->settings, true);
       // A leaving share-group member's unsent and unacknowledged messages go to the others.
       for (auto it = session_->queue.begin(); it != session_->queue.end();) {
         if (it->share) {
@@ -329,6 +346,7 @@ void Connection::finish() {
       }
     }
   }
+  wake(std::move(waiters));
   if (!shared.empty()) {
     core_->redistribute(std::move(shared), session_.get());
   }

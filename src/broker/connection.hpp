@@ -47,6 +47,10 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
 
   [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
 
+  // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
+  // low-water mark, or by the pause deadline; reading from the client goes on.
+  void resume_reading();
+
  private:
   enum class State : std::uint8_t { awaiting_connect, connected, closed };
 
@@ -60,6 +64,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   };
 
   // connection.cpp
+  void decode_bytes(std::span<const std::uint8_t> bytes);
   void handle(mqtt::Packet& packet);
   void protocol_error(mqtt::ReasonCode reason, std::string_view what);
   void disconnect(mqtt::ReasonCode reason, std::string_view reason_string = {});
@@ -84,6 +89,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
 
   // connection_outbound.cpp
   void flush();
+  void request_flush();  // now, or at the end of the current batch
   void on_puback(const mqtt::Puback& puback);
   void on_pubrec(const mqtt::Pubrec& pubrec);
   void on_pubcomp(const mqtt::Pubcomp& pubcomp);
@@ -94,6 +100,18 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
                     std::vector<std::uint8_t>& batch);
   void write_batch(std::vector<std::uint8_t>& batch);
   [[nodiscard]] bool needs_own_encoding(const Delivery& delivery) const;
+
+  // connection_backpressure.cpp
+  // Sessions the current batch's publishes found congested (thread-local scratch).
+  static std::vector<std::shared_ptr<Session>>& congested_sessions();
+  static std::vector<std::uint8_t>& gathered();
+  // Bytes read from the client are handled as one batch: acks are gathered into one write
+  // and the outbound queue is flushed once, at the end (then maybe pause reading).
+  void begin_batch();
+  void end_batch();
+  void emit_pending();  // writes the gathered packets now (keeps the order of writes)
+  void maybe_pause();
+  static void wake(std::vector<std::weak_ptr<Connection>> waiters);
 
   // connection_subscribe.cpp
   void on_subscribe(const mqtt::Subscribe& subscribe);
@@ -138,6 +156,10 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::deque<InboundPublish> inbound_;
   std::uint64_t inbound_seq_ = 0;
   std::size_t inbound_qos1_pending_ = 0;
+
+  bool in_batch_ = false;      // inside on_bytes: writes are gathered
+  bool flush_wanted_ = false;  // acks freed window slots during the batch
+  bool paused_ = false;        // reading paused by back-pressure
 };
 
 }  // namespace dynamq::broker

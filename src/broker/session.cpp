@@ -1,28 +1,31 @@
 #include "broker/session.hpp"
 
+#include "broker/backpressure.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/connection.hpp"
 
 namespace dynamq::broker {
 
-void Session::deliver(Delivery delivery) {
+bool Session::deliver(Delivery delivery) {
   std::shared_ptr<Connection> wake;
+  bool congested = false;
   {
     std::lock_guard lock(mutex);
     if (terminated) {
-      return;
+      return false;
     }
     if (!attached && delivery.qos == 0) {
       // QoS 0 is not kept for an offline session (spec 4.1: optional; we do not).
       bump(core_.counters.dropped_qos0_offline);
-      return;
+      return false;
     }
     if (queue.size() >= core_.settings.max_queued_messages) {
       bump(delivery.qos == 0 ? core_.counters.dropped_qos0_slow
                              : core_.counters.dropped_queue_full);
-      return;
+      return false;
     }
     queue.push_back(std::move(delivery));
+    congested = backpressure::on_queued(*this, core_.settings);
     if (attached && !flush_scheduled) {
       wake = connection.lock();
       flush_scheduled = wake != nullptr;
@@ -31,6 +34,7 @@ void Session::deliver(Delivery delivery) {
   if (wake) {
     wake->schedule_flush();
   }
+  return congested;
 }
 
 std::uint16_t Session::next_packet_id() {

@@ -20,6 +20,9 @@ struct BrokerStats {
   std::uint64_t dropped_too_large = 0;       // larger than the client's Maximum Packet Size
   std::uint64_t dropped_no_subscribers = 0;  // published with no matching subscription
   std::uint64_t protocol_errors = 0;         // connections closed for bad input
+  // Back-pressure: times a publishing connection stopped being read because the sessions
+  // it feeds were backed up (bench/README.md, "Back-pressure").
+  std::uint64_t publishers_paused = 0;
 };
 
 }  // namespace dynamq::broker
