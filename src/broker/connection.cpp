@@ -96,7 +96,9 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   }
   std::size_t offset = 0;
   const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
-  while (offset < input.size() && state_ != State::closed) {
+  // Back-pressure stops the batch after the publish that found its sessions congested: the
+  // rest stays buffered until reading resumes (connection_backpressure.cpp).
+  while (offset < input.size() && state_ != State::closed && !paused_) {
     const auto rest = input.subspan(offset);
     auto result = state_ == State::awaiting_connect ? mqtt::decode_connect(rest, limit)
                                                     : mqtt::decode(rest, version_, limit);
@@ -123,6 +125,9 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
     }
     offset += result.consumed;
     handle(result.packet);
+    if (!congested_sessions().empty()) {
+      maybe_pause();
+    }
   }
   if (state_ == State::closed) {
     buffer_.clear();

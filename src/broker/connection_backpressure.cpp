@@ -81,6 +81,10 @@ void Connection::resume_reading() {
   last_received_ = std::chrono::steady_clock::now();
   if (state_ == State::connected) {
     link_->resume_reading();
+    if (!buffer_.empty()) {
+      // Packets read before the pause: handle them first (later bytes append behind them).
+      boost::asio::post(executor_, [self = shared_from_this()] { self->on_bytes({}); });
+    }
   }
 }
 

@@ -165,6 +165,9 @@ void Connection::flush() {
     waiters = backpressure::take_waiters(*session_, settings);
     own_backlog = !queue.empty();
   }
+  if (!in_batch_) {
+    link_->flush_now();  // a posted flush: this batch is complete (in a batch: at its end)
+  }
   wake(std::move(waiters));
   if (paused_ && own_backlog) {
     resume_reading();  // our own queue waits for PUBACKs: read them

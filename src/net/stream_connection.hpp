@@ -109,6 +109,12 @@ class StreamConnection final : public broker::ClientLink,
     }
   }
 
+  void flush_now() override {
+    if (!writing_ && !queue_.empty()) {
+      flush();  // a posted flush, if any, then finds nothing to do
+    }
+  }
+
   void pause_reading() override { read_paused_ = true; }
 
   void resume_reading() override {
@@ -241,10 +247,7 @@ class StreamConnection final : public broker::ClientLink,
     // After close() the broker wants nothing more; we only read to see the peer's FIN.
     if (!close_requested_ && handler_) {
       handler_->on_bytes(bytes);
-      // What the batch produced (acks, ...) leaves now, in one write, not a turn later.
-      if (!queue_.empty() && !writing_) {
-        flush();
-      }
+      flush_now();  // what the batch produced (acks, ...) leaves now, in one write
     }
   }
 
