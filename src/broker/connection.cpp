@@ -92,7 +92,7 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   std::span<const std::uint8_t> input = bytes;
   if (!buffer_.empty()) {
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-    input = buffer_;
+    input = std::span<const std::uint8_t>(buffer_).subspan(buffer_begin_);
   }
   std::size_t offset = 0;
   const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
@@ -131,6 +131,7 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   }
   if (state_ == State::closed) {
     buffer_.clear();
+    buffer_begin_ = 0;
     return;
   }
   if (buffer_.empty()) {
@@ -138,7 +139,16 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
       buffer_.assign(input.begin() + static_cast<std::ptrdiff_t>(offset), input.end());
     }
   } else {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(offset));
+    // Consumed bytes are skipped, and dropped only once they are most of the buffer: a batch
+    // stopped by back-pressure after each message must not move the rest every time.
+    buffer_begin_ += offset;
+    if (buffer_begin_ == buffer_.size()) {
+      buffer_.clear();
+      buffer_begin_ = 0;
+    } else if (buffer_begin_ > buffer_.size() / 2) {
+      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(buffer_begin_));
+      buffer_begin_ = 0;
+    }
   }
 }
 

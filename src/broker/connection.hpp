@@ -121,7 +121,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   boost::asio::any_io_executor executor_;
   std::shared_ptr<ClientLink> link_;
   boost::asio::steady_timer timer_;
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet
+  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
+  std::size_t buffer_begin_ = 0;      // of buffer_, already handled
   State state_ = State::awaiting_connect;
   bool finished_ = false;
   bool counted_ = false;  // in connections_current

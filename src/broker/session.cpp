@@ -24,8 +24,11 @@ bool Session::deliver(Delivery delivery) {
                              : core_.counters.dropped_queue_full);
       return false;
     }
+    // QoS 0 does not wait for a window: its queue empties at the next flush (the link's
+    // max_pending_bytes bounds it), so only QoS 1/2 exert back-pressure.
+    const bool acked = delivery.qos > 0;
     queue.push_back(std::move(delivery));
-    congested = backpressure::on_queued(*this, core_.settings);
+    congested = acked && backpressure::on_queued(*this, core_.settings);
     if (attached && !flush_scheduled) {
       wake = connection.lock();
       flush_scheduled = wake != nullptr;
