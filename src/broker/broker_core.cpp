@@ -195,7 +195,8 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   }
 }
 
-void BrokerCore::route(const MessagePtr& message, const Session* publisher) {
+void BrokerCore::route(const MessagePtr& message, const Session* publisher,
+                       std::vector<std::shared_ptr<Session>>* congested) {
   if (message->retain && settings.retain_available) {
     retained.update(message);
   }
@@ -248,7 +249,11 @@ void BrokerCore::route(const MessagePtr& message, const Session* publisher) {
       delivery.qos = std::min(qos, message->qos);
       delivery.retain = retain;
       delivery.share = first.share;
-      first.session->deliver(std::move(delivery));
+      if (first.session->deliver(std::move(delivery)) && congested != nullptr &&
+          first.session.get() != publisher &&
+          std::find(congested->begin(), congested->end(), first.session) == congested->end()) {
+        congested->push_back(first.session);
+      }
     }
     i = j;
   }
@@ -464,6 +469,7 @@ BrokerStats BrokerCore::stats() const {
   s.denied_subscribe = load(counters.denied_subscribe);
   s.denied_delivery = load(counters.denied_delivery);
   s.rate_limited = load(counters.rate_limited);
+  s.publishers_paused = load(counters.publishers_paused);
   return s;
 }
 

@@ -39,6 +39,7 @@ struct Counters {
   std::atomic<std::uint64_t> denied_subscribe{0};
   std::atomic<std::uint64_t> denied_delivery{0};
   std::atomic<std::uint64_t> rate_limited{0};
+  std::atomic<std::uint64_t> publishers_paused{0};
 };
 
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
@@ -77,7 +78,10 @@ class BrokerCore {
   [[nodiscard]] std::shared_ptr<Session> find(std::string_view client_id) const;
 
   // Routes a message to every matching subscription (publisher null for injected/wills).
-  void route(const MessagePtr& message, const Session* publisher);
+  // `congested` (optional) collects the sessions, other than the publisher's, that want the
+  // publisher to pause (back-pressure, see backpressure.hpp).
+  void route(const MessagePtr& message, const Session* publisher,
+             std::vector<std::shared_ptr<Session>>* congested = nullptr);
   // Publishes a will (or any broker-made message): message.publish hooks observe it, then
   // it is routed (and retained).
   void publish_internal(const MessagePtr& message, const ClientInfo& client);

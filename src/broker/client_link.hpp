@@ -37,6 +37,14 @@ class ClientLink {
   // listener with use_identity_as_username, empty otherwise. When set, it replaces the
   // CONNECT username and the password check (the certificate is the credential).
   [[nodiscard]] virtual std::string certificate_identity() const { return {}; }
+  // Back-pressure: stop reading from the peer until resume_reading() (TCP flow control then
+  // slows the peer down). Bytes already read may still be delivered in the current call.
+  // Both idempotent; the default (test doubles) ignores them.
+  virtual void pause_reading() {}
+  virtual void resume_reading() {}
+  // Hint: what is queued is complete for now, write it at once rather than at the end of the
+  // loop's turn (saves a hop and lowers latency). The default does nothing.
+  virtual void flush_now() {}
 };
 
 // The broker's side of one connection, created by the broker for each accepted link.

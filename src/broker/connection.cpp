@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "broker/backpressure.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -88,17 +89,27 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
     }
     return;
   }
+  begin_batch();
+  decode_bytes(bytes);
+  end_batch();
+}
+
+void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   last_received_ = std::chrono::steady_clock::now();
   // Decode straight from the caller's bytes when nothing is buffered (the common case);
   // keep only the tail of an incomplete packet.
   std::span<const std::uint8_t> input = bytes;
   if (!buffer_.empty()) {
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-    input = buffer_;
+    input = std::span<const std::uint8_t>(buffer_).subspan(buffer_begin_);
   }
   std::size_t offset = 0;
   const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
-  while (offset < input.size() && state_ != State::closed && state_ != State::authenticating) {
+  // Back-pressure stops the batch after the publish that found its sessions congested: the
+  // rest stays buffered until reading resumes (connection_backpressure.cpp). A CONNECT being
+  // authenticated holds the rest until the policy answers (connection_access.cpp).
+  while (offset < input.size() && state_ != State::closed && state_ != State::authenticating &&
+         !paused_) {
     const auto rest = input.subspan(offset);
     auto result = state_ == State::awaiting_connect ? mqtt::decode_connect(rest, limit)
                                                     : mqtt::decode(rest, version_, limit);
@@ -125,9 +136,13 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
     }
     offset += result.consumed;
     handle(result.packet);
+    if (!congested_sessions().empty()) {
+      maybe_pause();
+    }
   }
   if (state_ == State::closed) {
     buffer_.clear();
+    buffer_begin_ = 0;
     return;
   }
   if (buffer_.empty()) {
@@ -135,7 +150,16 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
       buffer_.assign(input.begin() + static_cast<std::ptrdiff_t>(offset), input.end());
     }
   } else {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(offset));
+    // Consumed bytes are skipped, and dropped only once they are most of the buffer: a batch
+    // stopped by back-pressure after each message must not move the rest every time.
+    buffer_begin_ += offset;
+    if (buffer_begin_ == buffer_.size()) {
+      buffer_.clear();
+      buffer_begin_ = 0;
+    } else if (buffer_begin_ > buffer_.size() / 2) {
+      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(buffer_begin_));
+      buffer_begin_ = 0;
+    }
   }
 }
 
@@ -189,6 +213,10 @@ void Connection::handle(mqtt::Packet& packet) {
 }
 
 void Connection::write(const mqtt::Packet& packet) {
+  if (in_batch_) {
+    mqtt::encode(packet, version_, gathered());  // leaves at the end of the batch
+    return;
+  }
   auto bytes = std::make_shared<std::vector<std::uint8_t>>();
   mqtt::encode(packet, version_, *bytes);
   link_->write(std::move(bytes));
@@ -222,6 +250,7 @@ void Connection::close_link() {
   if (state_ == State::closed) {
     return;
   }
+  emit_pending();  // e.g. a DISCONNECT gathered in this batch
   const bool was_connected = state_ == State::connected;
   state_ = State::closed;
   timer_.cancel();
@@ -285,6 +314,9 @@ void Connection::arm_timer(std::chrono::steady_clock::duration after) {
 }
 
 void Connection::on_timer() {
+  if (paused_) {
+    resume_reading();  // back-pressure holds a client for kHoldLimit at most
+  }
   if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     bump(core_->counters.protocol_errors);
     spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
@@ -312,6 +344,7 @@ void Connection::finish() {
   finished_ = true;
   bool owner = false;
   std::vector<Delivery> shared;
+  std::vector<std::weak_ptr<Connection>> waiters;  // publishers paused on this session
   if (session_) {
     std::lock_guard lock(session_->mutex);
     if (session_->attached == this) {
@@ -319,6 +352,7 @@ void Connection::finish() {
       session_->connection.reset();
       session_->attached = nullptr;
       session_->set_online(false);
+      waiters = backpressure::take_waiters(*session_, core_->settings, true);
       // A leaving share-group member's unsent and unacknowledged messages go to the others.
       for (auto it = session_->queue.begin(); it != session_->queue.end();) {
         if (it->share) {
@@ -338,6 +372,7 @@ void Connection::finish() {
       }
     }
   }
+  wake(std::move(waiters));
   if (!shared.empty()) {
     core_->redistribute(std::move(shared), session_.get());
   }

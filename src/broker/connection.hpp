@@ -49,6 +49,10 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
 
   [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
 
+  // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
+  // low-water mark, or by the pause deadline; reading from the client goes on.
+  void resume_reading();
+
  private:
   // authenticating: CONNECT read, the access policy's answer pending; what the client
   // sends meanwhile is buffered, not processed ([MQTT-3.1.4-5]).
@@ -65,6 +69,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   };
 
   // connection.cpp
+  void decode_bytes(std::span<const std::uint8_t> bytes);
   void handle(mqtt::Packet& packet);
   void protocol_error(mqtt::ReasonCode reason, std::string_view what);
   void disconnect(mqtt::ReasonCode reason, std::string_view reason_string = {});
@@ -98,6 +103,7 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
 
   // connection_outbound.cpp
   void flush();
+  void request_flush();  // now, or at the end of the current batch
   void on_puback(const mqtt::Puback& puback);
   void on_pubrec(const mqtt::Pubrec& pubrec);
   void on_pubcomp(const mqtt::Pubcomp& pubcomp);
@@ -109,6 +115,18 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   void write_batch(std::vector<std::uint8_t>& batch);
   [[nodiscard]] bool needs_own_encoding(const Delivery& delivery) const;
 
+  // connection_backpressure.cpp
+  // Sessions the current batch's publishes found congested (thread-local scratch).
+  static std::vector<std::shared_ptr<Session>>& congested_sessions();
+  static std::vector<std::uint8_t>& gathered();
+  // Bytes read from the client are handled as one batch: acks are gathered into one write
+  // and the outbound queue is flushed once, at the end (then maybe pause reading).
+  void begin_batch();
+  void end_batch();
+  void emit_pending();  // writes the gathered packets now (keeps the order of writes)
+  void maybe_pause();
+  static void wake(std::vector<std::weak_ptr<Connection>> waiters);
+
   // connection_subscribe.cpp
   void on_subscribe(const mqtt::Subscribe& subscribe);
   void on_unsubscribe(const mqtt::Unsubscribe& unsubscribe);
@@ -117,7 +135,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   boost::asio::any_io_executor executor_;
   std::shared_ptr<ClientLink> link_;
   boost::asio::steady_timer timer_;
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet
+  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
+  std::size_t buffer_begin_ = 0;      // of buffer_, already handled
   State state_ = State::awaiting_connect;
   bool finished_ = false;
   bool counted_ = false;  // in connections_current
@@ -159,6 +178,9 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   bool pending_assigned_ = false;
   double publish_tokens_ = 0;
   std::chrono::steady_clock::time_point tokens_at_{};
+  bool in_batch_ = false;      // inside on_bytes: writes are gathered
+  bool flush_wanted_ = false;  // acks freed window slots during the batch
+  bool paused_ = false;        // reading paused by back-pressure
 };
 
 }  // namespace dynamq::broker

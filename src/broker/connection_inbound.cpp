@@ -212,7 +212,7 @@ void Connection::drain_inbound() {
 void Connection::complete_inbound(const InboundPublish& entry) {
   const bool ok = entry.result.ok();
   if (ok) {
-    core_->route(entry.message, session_.get());
+    core_->route(entry.message, session_.get(), in_batch_ ? &congested_sessions() : nullptr);
   } else if (!entry.denied) {
     spdlog::info("client '{}' {}: message {} on '{}' refused by a hook: 0x{:02x} {}",
                  info_.client_id, info_.remote_endpoint, entry.message->id.decimal(),

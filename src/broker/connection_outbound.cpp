@@ -3,6 +3,7 @@
 // client, message expiry, Maximum Packet Size, acknowledgements and resend with DUP.
 #include <algorithm>
 
+#include "broker/backpressure.hpp"
 #include "broker/connection.hpp"
 #include "mqtt/encode.hpp"
 
@@ -19,6 +20,7 @@ bool Connection::needs_own_encoding(const Delivery& delivery) const {
 
 void Connection::write_batch(std::vector<std::uint8_t>& batch) {
   if (!batch.empty()) {
+    emit_pending();  // packets gathered earlier in this batch go first
     link_->write(std::make_shared<const std::vector<std::uint8_t>>(std::move(batch)));
     batch = {};
   }
@@ -89,6 +91,7 @@ bool Connection::send_publish(const Delivery& delivery, std::uint16_t packet_id,
   }
   if (delivery.qos == 0) {
     write_batch(batch);  // keep the order of what is already batched
+    emit_pending();
     link_->write(encoded.bytes);
     return true;
   }
@@ -112,6 +115,8 @@ void Connection::flush() {
   std::vector<std::pair<MessagePtr, std::uint8_t>> delivered;
   std::vector<std::uint8_t> batch;
   std::uint64_t sent = 0;
+  std::vector<std::weak_ptr<Connection>> waiters;  // publishers to resume
+  bool own_backlog = false;
   {
     std::lock_guard lock(session_->mutex);
     session_->flush_scheduled = false;
@@ -157,6 +162,15 @@ void Connection::flush() {
       queue.pop_front();
     }
     write_batch(batch);
+    waiters = backpressure::take_waiters(*session_, settings);
+    own_backlog = !queue.empty();
+  }
+  if (!in_batch_) {
+    link_->flush_now();  // a posted flush: this batch is complete (in a batch: at its end)
+  }
+  wake(std::move(waiters));
+  if (paused_ && own_backlog) {
+    resume_reading();  // our own queue waits for PUBACKs: read them
   }
   if (sent != 0) {
     bump(core_->counters.messages_delivered, sent);
@@ -168,6 +182,14 @@ void Connection::flush() {
         h->on_message_delivered(info_, message, qos);
       }
     }
+  }
+}
+
+void Connection::request_flush() {
+  if (in_batch_) {
+    flush_wanted_ = true;  // once, at the end of the batch
+  } else {
+    flush();
   }
 }
 
@@ -207,7 +229,7 @@ void Connection::on_puback(const mqtt::Puback& puback) {
       h->on_message_acked(info_, acked, 1);
     }
   }
-  flush();
+  request_flush();
 }
 
 void Connection::on_pubrec(const mqtt::Pubrec& pubrec) {
@@ -231,7 +253,7 @@ void Connection::on_pubrec(const mqtt::Pubrec& pubrec) {
     }
   }
   if (released) {
-    flush();
+    request_flush();
     return;
   }
   write(mqtt::Pubrel{
@@ -258,7 +280,7 @@ void Connection::on_pubcomp(const mqtt::Pubcomp& pubcomp) {
       h->on_message_acked(info_, acked, 2);
     }
   }
-  flush();
+  request_flush();
 }
 
 }  // namespace dynamq::broker

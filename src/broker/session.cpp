@@ -1,17 +1,19 @@
 #include "broker/session.hpp"
 
 #include "broker/access_policy.hpp"
+#include "broker/backpressure.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/connection.hpp"
 
 namespace dynamq::broker {
 
-void Session::deliver(Delivery delivery) {
+bool Session::deliver(Delivery delivery) {
   std::shared_ptr<Connection> wake;
+  bool congested = false;
   {
     std::lock_guard lock(mutex);
     if (terminated) {
-      return;
+      return false;
     }
     // Read access is checked per message: a wildcard subscription, a retained or a queued
     // message may carry a topic this client may not read.
@@ -19,19 +21,23 @@ void Session::deliver(Delivery delivery) {
         policy && policy->restricts_read() &&
         !policy->authorize_read(info, delivery.message->topic)) {
       bump(core_.counters.denied_delivery);
-      return;
+      return false;
     }
     if (!attached && delivery.qos == 0) {
       // QoS 0 is not kept for an offline session (spec 4.1: optional; we do not).
       bump(core_.counters.dropped_qos0_offline);
-      return;
+      return false;
     }
     if (queue.size() >= core_.settings.max_queued_messages) {
       bump(delivery.qos == 0 ? core_.counters.dropped_qos0_slow
                              : core_.counters.dropped_queue_full);
-      return;
+      return false;
     }
+    // QoS 0 does not wait for a window: its queue empties at the next flush (the link's
+    // max_pending_bytes bounds it), so only QoS 1/2 exert back-pressure.
+    const bool acked = delivery.qos > 0;
     queue.push_back(std::move(delivery));
+    congested = acked && backpressure::on_queued(*this, core_.settings);
     if (attached && !flush_scheduled) {
       wake = connection.lock();
       flush_scheduled = wake != nullptr;
@@ -40,6 +46,7 @@ void Session::deliver(Delivery delivery) {
   if (wake) {
     wake->schedule_flush();
   }
+  return congested;
 }
 
 std::uint16_t Session::next_packet_id() {

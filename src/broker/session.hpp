@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -46,6 +47,15 @@ struct Outgoing {
   State state = State::awaiting_ack;  // awaiting_ack: PUBACK (QoS 1) or PUBREC (QoS 2)
 };
 
+// Back-pressure towards publishers (bench/README.md, "Back-pressure"): created the first time
+// the session's queue reaches the high-water mark.
+struct SessionBackpressure {
+  // Start of the current episode above the high-water mark (zero: below the low-water mark).
+  std::chrono::steady_clock::time_point since{};
+  // Publishing connections that paused reading because of this session.
+  std::vector<std::weak_ptr<Connection>> waiters;
+};
+
 struct SubscriptionRecord {
   std::string filter;           // topic filter proper
   std::string share_group;      // "" when not shared
@@ -69,8 +79,9 @@ class Session {
   void set_online(bool online) { online_.store(online, std::memory_order_release); }
 
   // Any thread: queue the message (bounded; QoS 0 is not kept for an offline session) and
-  // wake the attached connection. Drops are counted in the broker's stats.
-  void deliver(Delivery delivery);
+  // wake the attached connection. Drops are counted in the broker's stats. True when the
+  // queue is over the high-water mark and the publisher should pause (back-pressure).
+  bool deliver(Delivery delivery);
 
   std::mutex mutex;
   // ---- guarded by mutex ----
@@ -92,6 +103,7 @@ class Session {
   std::shared_ptr<boost::asio::steady_timer> expiry_timer;
   std::shared_ptr<boost::asio::steady_timer> will_timer;
   std::optional<DelayedWill> delayed_will;
+  std::unique_ptr<SessionBackpressure> backpressure;  // null until first congested
 
   // Next free packet id for an outgoing QoS 1/2 message (caller holds mutex).
   std::uint16_t next_packet_id();

@@ -26,6 +26,9 @@ struct BrokerStats {
   std::uint64_t denied_subscribe = 0;  // SUBSCRIBE filters refused by the ACL
   std::uint64_t denied_delivery = 0;   // messages not delivered: subscriber may not read
   std::uint64_t rate_limited = 0;      // clients disconnected over max_publish_rate
+  // Back-pressure: times a publishing connection stopped being read because the sessions
+  // it feeds were backed up (bench/README.md, "Back-pressure").
+  std::uint64_t publishers_paused = 0;
 };
 
 }  // namespace dynamq::broker

@@ -3,7 +3,10 @@
 // every member is touched only from that loop's thread, so nothing here takes a lock.
 //
 // Reads: plain TCP waits for readability and then reads into the loop's shared buffer (no
-// per-connection read buffer); other streams read into a buffer of their own.
+// per-connection read buffer); other streams read into a buffer of their own. One read per
+// turn: a connection with more to read yields to the others on the loop (fairness: fifty
+// publishers must not starve the subscriber they feed), and the broker may pause reading
+// (back-pressure) while the sessions a publisher feeds are backed up.
 // Writes: write() only queues; the first write of a burst posts one flush, so everything the
 // broker queues in one turn leaves in one gathered write (sendmsg with many iovecs). TCP tries
 // the write at once without blocking and falls back to an async write only when the kernel
@@ -48,8 +51,6 @@ class StreamConnection final : public broker::ClientLink,
                                public std::enable_shared_from_this<StreamConnection<Stream>> {
   static constexpr bool kPlainTcp = std::is_same_v<Stream, tcp::socket>;
   static constexpr std::size_t kOwnReadBuffer = 16 * 1024;  // non-TCP streams only
-  // Reads per readiness wake-up before yielding to other connections on the loop.
-  static constexpr int kReadsPerWake = 4;
   // TLS streams end with close_notify (async_shutdown) instead of a bare FIN.
   static constexpr bool kTlsShutdown = requires(Stream & s) { s.async_shutdown(use_awaitable); };
 
@@ -108,9 +109,23 @@ class StreamConnection final : public broker::ClientLink,
       return;
     }
     close_requested_ = true;
+    resume_reading();  // the graceful close waits for the peer's FIN
     if (!writing_ && !flush_posted_) {
       flush();  // nothing in flight: starts the graceful close now
     }
+  }
+
+  void flush_now() override {
+    if (!writing_ && !queue_.empty()) {
+      flush();  // a posted flush, if any, then finds nothing to do
+    }
+  }
+
+  void pause_reading() override { read_paused_ = true; }
+
+  void resume_reading() override {
+    read_paused_ = false;
+    wake_reader();
   }
 
   [[nodiscard]] std::string remote_endpoint() const override { return remote_; }
@@ -149,30 +164,45 @@ class StreamConnection final : public broker::ClientLink,
     finish();
   }
 
-  // Plain TCP: wait until readable, then read what is there into the loop's buffer.
+  // Plain TCP: wait until readable, then read what is there into the loop's buffer; one read
+  // per turn. A full buffer means more is probably waiting: yield (post, no syscall) and read
+  // again without waiting for readiness.
   awaitable<void> read_ready_loop() {
+    bool wait = true;
     for (;;) {
-      auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, use_awaitable_tuple);
-      if (wait_ec || socket_closed_) {
+      if (read_paused_ && !socket_closed_) {
+        co_await paused();
+        wait = false;  // data may have arrived meanwhile; a read finds out
+      }
+      if (socket_closed_) {
         co_return;
       }
-      const auto buffer = loop_.read_buffer();
-      for (int i = 0; i < kReadsPerWake; ++i) {
-        error_code ec;
-        const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-          break;
-        }
-        if (ec) {
-          co_return;  // EOF or reset
-        }
-        deliver(buffer.first(n));
-        if (socket_closed_) {
+      if (wait) {
+        auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, use_awaitable_tuple);
+        if (wait_ec || socket_closed_) {
           co_return;
         }
-        if (n < buffer.size()) {
-          break;
+        if (read_paused_) {
+          continue;
         }
+      }
+      const auto buffer = loop_.read_buffer();
+      error_code ec;
+      const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        wait = true;
+        continue;
+      }
+      if (ec) {
+        co_return;  // EOF or reset
+      }
+      deliver(buffer.first(n));
+      if (socket_closed_) {
+        co_return;
+      }
+      wait = n < buffer.size();
+      if (!wait) {
+        co_await asio::post(loop_.context(), use_awaitable);
       }
     }
   }
@@ -181,6 +211,12 @@ class StreamConnection final : public broker::ClientLink,
   awaitable<void> read_some_loop() {
     std::vector<std::uint8_t> buffer(kOwnReadBuffer);
     for (;;) {
+      if (read_paused_ && !socket_closed_) {
+        co_await paused();
+      }
+      if (socket_closed_) {
+        co_return;
+      }
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer), use_awaitable_tuple);
       if (ec || socket_closed_) {
         co_return;
@@ -192,10 +228,39 @@ class StreamConnection final : public broker::ClientLink,
     }
   }
 
+  // The suspended read loop's completion handler (type-erased; any_completion_handler of
+  // Boost 1.81 recurses when posted).
+  struct Resume {
+    virtual ~Resume() = default;
+    virtual void operator()() = 0;
+  };
+  template <class Handler>
+  struct ResumeWith final : Resume {
+    explicit ResumeWith(Handler h) : handler(std::move(h)) {}
+    void operator()() override { std::move(handler)(); }
+    Handler handler;
+  };
+
+  // Suspends the read loop until resume_reading() or the socket closes.
+  awaitable<void> paused() {
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [this](auto handler) {
+          resume_ = std::make_unique<ResumeWith<decltype(handler)>>(std::move(handler));
+        },
+        use_awaitable);
+  }
+
+  void wake_reader() {
+    if (resume_) {
+      asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
+    }
+  }
+
   void deliver(std::span<const std::uint8_t> bytes) {
     // After close() the broker wants nothing more; we only read to see the peer's FIN.
     if (!close_requested_ && handler_) {
       handler_->on_bytes(bytes);
+      flush_now();  // what the batch produced (acks, ...) leaves now, in one write
     }
   }
 
@@ -353,6 +418,7 @@ class StreamConnection final : public broker::ClientLink,
     error_code ec;
     socket().close(ec);  // the read loop wakes with an error and calls finish()
     deadline_.cancel();
+    wake_reader();  // a paused read loop sees socket_closed_ and ends
   }
 
   // The transport is gone: tell the handler once and break the link ⇄ handler cycle.
@@ -395,6 +461,8 @@ class StreamConnection final : public broker::ClientLink,
   bool lingering_ = false;
   bool socket_closed_ = false;
   bool finished_ = false;
+  bool read_paused_ = false;
+  std::unique_ptr<Resume> resume_;  // the paused read loop
 };
 
 }  // namespace dynamq::net

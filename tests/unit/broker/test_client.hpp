@@ -29,12 +29,21 @@ class FakeLink : public ClientLink {
   [[nodiscard]] std::string remote_endpoint() const override { return "127.0.0.1:50000"; }
   [[nodiscard]] std::string listener_name() const override { return "test"; }
   [[nodiscard]] std::string certificate_identity() const override { return identity; }
+  void pause_reading() override {
+    if (!paused) {
+      ++pauses;
+    }
+    paused = true;
+  }
+  void resume_reading() override { paused = false; }
 
   std::vector<std::uint8_t> written;  // every byte written, in order
   std::size_t writes = 0;
   std::size_t pending = 0;  // what pending_bytes() reports (slow-consumer tests)
   bool closed = false;
   std::string identity;  // what certificate_identity() reports (TLS client certificates)
+  bool paused = false;     // back-pressure: the broker asked to stop reading
+  std::size_t pauses = 0;  // how often
   std::weak_ptr<ConnectionHandler> handler;
 
  private:
