@@ -41,6 +41,17 @@ struct StreamWriteTraits {
   }
 };
 
+// How the graceful close starts once the write queue is drained: a FIN. Transports whose
+// protocol has a close of its own specialize it (WebSocket sends its close frame first,
+// ws_transport.cpp); `keep_alive` is held by any operation that starts.
+template <class Stream>
+struct StreamCloseTraits {
+  template <class KeepAlive>
+  static void begin_close(Stream& stream, KeepAlive /*keep_alive*/, error_code& ec) {
+    boost::beast::get_lowest_layer(stream).shutdown(tcp::socket::shutdown_send, ec);
+  }
+};
+
 template <class Stream>
 class StreamConnection final : public broker::ClientLink,
                                public LoopConnection,
@@ -278,7 +289,7 @@ class StreamConnection final : public broker::ClientLink,
     }
     lingering_ = true;
     error_code ec;
-    socket().shutdown(tcp::socket::shutdown_send, ec);
+    StreamCloseTraits<Stream>::begin_close(stream_, this->shared_from_this(), ec);
     if (ec) {
       close_socket();
       return;

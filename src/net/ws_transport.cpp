@@ -8,24 +8,13 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "net/stream_connection.hpp"
+#include "net/ws_stream.hpp"
 
 namespace dynamq::net {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-
-// One binary WebSocket message per batch; beast gathers header and buffers itself.
-template <class Next>
-struct StreamWriteTraits<websocket::stream<Next>> {
-  // Over TLS every buffer would become its own record: hand beast one buffer instead.
-  static constexpr bool linearize = !std::is_same_v<Next, tcp::socket>;
-  template <class Buffers, class Handler>
-  static void async_write(websocket::stream<Next>& stream, const Buffers& buffers,
-                          Handler&& handler) {
-    stream.async_write(buffers, std::forward<Handler>(handler));
-  }
-};
 
 std::string choose_mqtt_subprotocol(std::string_view offered) {
   bool v31 = false;
@@ -120,14 +109,22 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
     res.set(http::field::sec_websocket_protocol, subprotocol);
   }));
   ws->binary(true);
+  // Bounds the opening handshake and, as beast applies it to closing too, the wait for the
+  // peer's close frame; an open connection has no idle timeout here (MQTT keep alive is).
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = options.handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws->set_option(timeouts);
   auto [accept_ec] = co_await ws->async_accept(req, use_awaitable_tuple);
   deadline.cancel();
   if (accept_ec) {
     fail(accept_ec.message());
     co_return;
   }
-  std::make_shared<StreamConnection<websocket::stream<Next>>>(std::move(*ws), loop,
-                                                              std::move(state), std::move(remote))
+  auto label = state->name + " " + remote;
+  std::make_shared<StreamConnection<WsStream<Next>>>(
+      WsStream<Next>(std::move(*ws), std::move(label)), loop, std::move(state), std::move(remote))
       ->start();
 }
 
