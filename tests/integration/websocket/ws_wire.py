@@ -7,6 +7,7 @@ import base64
 import hashlib
 import os
 import socket
+import ssl
 import struct
 import time
 
@@ -51,9 +52,11 @@ def close_payload(code, reason=b""):
 class WsClient:
     """A TCP connection that may be upgraded; send raw bytes or frames, read frames."""
 
-    def __init__(self, host, port, timeout=5.0):
+    def __init__(self, host, port, timeout=5.0, tls_context=None):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls_context is not None:  # wss: TLS first, then the same upgrade and frames
+            self.sock = tls_context.wrap_socket(self.sock, server_hostname=host)
         self.buf = bytearray()
         self.host, self.port = host, port
         self.mqtt_buf = bytearray()  # MQTT bytes received in binary messages, not yet decoded
@@ -72,7 +75,7 @@ class WsClient:
             chunk = self.sock.recv(65536)
         except socket.timeout:
             raise TimeoutError("nothing before the deadline") from None
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError):
             chunk = b""
         if not chunk:
             raise Closed()
@@ -200,7 +203,8 @@ class WsClient:
 
 
 def open_ws(broker, path="/mqtt", protocols="mqtt", tls_context=None):
-    """An upgraded WsClient on the broker's ws listener."""
-    c = WsClient(broker.host, broker.ws)
+    """An upgraded WsClient on the broker's ws listener (wss with a TLS context)."""
+    port = broker.ws if tls_context is None else broker.wss
+    c = WsClient(broker.host, port, tls_context=tls_context)
     c.upgrade(path, protocols)
     return c
