@@ -53,23 +53,36 @@ awaitable<void> refuse(Next& stream, http::status status, std::string why,
 template <class Next>
 awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> state,
                         std::string remote, WsOptions options) {
-  // The socket to close at the deadline; it moves into the websocket stream below.
-  tcp::socket* socket = &beast::get_lowest_layer(stream);
-  // A client that never completes the upgrade is closed at the deadline.
+  // A client that never completes the upgrade is closed at the deadline. The timer's
+  // handler may run after this coroutine has ended: it shares `guard`, not the frame.
+  struct Guard {
+    tcp::socket* socket;  // moves into the websocket stream below
+    bool done = false;
+    bool timed_out = false;
+  };
+  auto guard = std::make_shared<Guard>(Guard{&beast::get_lowest_layer(stream)});
   asio::steady_timer deadline(loop.context());
   deadline.expires_after(options.handshake_timeout);
-  deadline.async_wait([&socket](error_code ec) {
-    if (!ec) {
+  deadline.async_wait([guard](error_code ec) {
+    if (!ec && !guard->done) {
+      guard->timed_out = true;
       error_code ignored;
-      socket->close(ignored);
+      guard->socket->close(ignored);
     }
   });
   const auto fail = [&](std::string_view what) {
-    spdlog::info("{} {}: WebSocket upgrade refused: {}", state->name, remote, what);
+    if (guard->timed_out) {
+      spdlog::info(
+          "{} {}: WebSocket upgrade refused: not completed within handshake_timeout ({} ms)",
+          state->name, remote, options.handshake_timeout.count());
+    } else {
+      spdlog::info("{} {}: WebSocket upgrade refused: {}", state->name, remote, what);
+    }
     state->stats.active.fetch_sub(1, std::memory_order_relaxed);
+    guard->done = true;
     deadline.cancel();
     error_code ignored;
-    socket->close(ignored);
+    guard->socket->close(ignored);
   };
 
   beast::flat_buffer buffer;
@@ -103,7 +116,7 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
   }
 
   auto ws = std::make_shared<websocket::stream<Next>>(std::move(stream));
-  socket = &beast::get_lowest_layer(*ws);
+  guard->socket = &beast::get_lowest_layer(*ws);
   ws->set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
     res.set(http::field::server, "dynamq");
     res.set(http::field::sec_websocket_protocol, subprotocol);
@@ -117,11 +130,12 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
   timeouts.keep_alive_pings = false;
   ws->set_option(timeouts);
   auto [accept_ec] = co_await ws->async_accept(req, use_awaitable_tuple);
-  deadline.cancel();
   if (accept_ec) {
     fail(accept_ec.message());
     co_return;
   }
+  guard->done = true;
+  deadline.cancel();
   auto label = state->name + " " + remote;
   std::make_shared<StreamConnection<WsStream<Next>>>(
       WsStream<Next>(std::move(*ws), std::move(label)), loop, std::move(state), std::move(remote))

@@ -230,4 +230,5 @@ def test_upgrade_that_never_completes_is_closed_after_handshake_timeout(ws_broke
             pass
     finally:
         c.close()
-    ws_broker.wait_for_log("WebSocket upgrade refused")
+    ws_broker.wait_for_log(
+        f"WebSocket upgrade refused: not completed within handshake_timeout ({HANDSHAKE_TIMEOUT * 1000} ms)")
