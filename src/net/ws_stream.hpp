@@ -7,14 +7,17 @@
 // - the broker's close (after a DISCONNECT, a protocol violation, a takeover) sends a close
 //   frame 1000 and waits for the peer's, instead of a bare TCP FIN;
 // - nothing is written after our close frame (RFC 6455 §5.5.1).
-// The close handshake is bounded by the stream's close timeout (websocket::stream_base::
-// timeout::handshake_timeout, which beast also applies to closing).
+// The close handshake is bounded: ours by the stream's websocket::stream_base::timeout
+// (beast applies handshake_timeout to closing), the peer's by `close_timeout` below.
 #pragma once
 
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -31,8 +34,19 @@ class WsStream {
   using executor_type = typename Ws::executor_type;
   using next_layer_type = Next;
 
-  // `label` ("ws:default 1.2.3.4:5678") names the connection in log lines.
-  WsStream(Ws ws, std::string label) : ws_(std::move(ws)), label_(std::move(label)) {}
+  // `label` ("ws:default 1.2.3.4:5678") names the connection in log lines; `close_timeout`
+  // bounds the close handshake when the peer starts it.
+  WsStream(Ws ws, std::string label, std::chrono::milliseconds close_timeout)
+      : ws_(std::move(ws)), label_(std::move(label)), close_timeout_(close_timeout) {}
+  WsStream(WsStream&&) = default;
+  WsStream& operator=(WsStream&&) = delete;
+  WsStream(const WsStream&) = delete;
+  WsStream& operator=(const WsStream&) = delete;
+  ~WsStream() {
+    if (alive_) {
+      *alive_ = false;
+    }
+  }
 
   executor_type get_executor() { return ws_.get_executor(); }
   // For beast::get_lowest_layer (the socket StreamConnection closes).
@@ -42,11 +56,35 @@ class WsStream {
 
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
+    if (!alive_) {
+      watch_peer_close();  // here, not in the constructor: the stream has its final address
+    }
     return asio::async_compose<Token, void(error_code, std::size_t)>(ReadOp<Buffers>{this, buffers},
                                                                      token, ws_);
   }
 
  private:
+  // After the peer's close frame beast answers it and, as the server, waits for the peer to
+  // close TCP before the pending read completes: a peer that never does would hold the
+  // connection (and delay its will) forever. The wait is bounded by close_timeout.
+  void watch_peer_close() {
+    alive_ = std::make_shared<bool>(true);
+    ws_.control_callback([this](boost::beast::websocket::frame_type kind, auto /*payload*/) {
+      if (kind != boost::beast::websocket::frame_type::close || close_timer_) {
+        return;
+      }
+      close_timer_.emplace(ws_.get_executor());
+      close_timer_->expires_after(close_timeout_);
+      auto* socket = &boost::beast::get_lowest_layer(ws_);
+      close_timer_->async_wait([alive = alive_, socket](error_code ec) {
+        if (!ec && *alive) {
+          error_code ignored;
+          socket->close(ignored);  // the pending read completes and ends the connection
+        }
+      });
+    });
+  }
+
   template <class Buffers>
   struct ReadOp {
     WsStream* stream;
@@ -85,6 +123,9 @@ class WsStream {
 
   Ws ws_;
   std::string label_;
+  std::chrono::milliseconds close_timeout_;
+  std::optional<asio::steady_timer> close_timer_;
+  std::shared_ptr<bool> alive_;  // false once destroyed: read by a timer handler run late
 };
 
 // One binary WebSocket message per batch; beast gathers header and buffers itself.

@@ -138,7 +138,8 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
   deadline.cancel();
   auto label = state->name + " " + remote;
   std::make_shared<StreamConnection<WsStream<Next>>>(
-      WsStream<Next>(std::move(*ws), std::move(label)), loop, std::move(state), std::move(remote))
+      WsStream<Next>(std::move(*ws), std::move(label), options.handshake_timeout), loop,
+      std::move(state), std::move(remote))
       ->start();
 }
 

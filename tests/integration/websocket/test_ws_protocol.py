@@ -3,10 +3,13 @@ bytes may be cut into frames, control frames, the close handshake from either si
 upgrades and frames the broker must refuse.
 """
 
+import re
 import struct
 
 from broker import mqtt_wire as mw
+from harness import wait_until
 
+from .clients_ws import Paho
 from .ws_wire import BINARY, CLOSE, CONT, PING, PONG, TEXT, Closed, WsClient, close_payload, open_ws
 from .conftest import HANDSHAKE_TIMEOUT
 
@@ -87,15 +90,22 @@ def test_ping_is_answered_with_a_pong_carrying_its_payload(ws_broker):
 
 
 def test_client_close_is_echoed_then_tcp_closed(ws_broker, uid):
+    watcher = Paho(f"{uid}-watch")
+    watcher.connect(ws_broker.host, ws_broker.tcp)
     c = open_ws(ws_broker)
     try:
-        c.mqtt_connect(uid)
+        watcher.subscribe(f"{uid}/will", qos=1)
+        c.mqtt_connect(uid, will={"topic": f"{uid}/will", "payload": b"gone", "qos": 1})
         c.send_frame(CLOSE, close_payload(1000, b"bye"))
         frames = c.frames_until_eof()
         assert [op for _f, op, _p in frames] == [CLOSE]
         assert close_code(frames[0][2]) == 1000
+        # A WebSocket close without MQTT DISCONNECT is an abnormal end: the will goes out.
+        m = watcher.get()
+        assert (m.topic, m.payload) == (f"{uid}/will", b"gone")
     finally:
         c.close()
+        watcher.stop()
 
 
 def test_broker_closing_after_a_protocol_violation_sends_a_close_frame(ws_broker, uid):
@@ -109,7 +119,8 @@ def test_broker_closing_after_a_protocol_violation_sends_a_close_frame(ws_broker
         assert data[2] == 0x82  # Protocol Error
         assert frames[-1][1] == CLOSE, f"the last frame is not a close frame: {frames}"
         assert close_code(frames[-1][2]) == 1000
-        ws_broker.wait_for_log(uid)
+        wait_until(lambda: re.search(rf"client '{re.escape(uid)}' \S+: second CONNECT", ws_broker.log()), 10,
+                   message="the protocol error logged with the client id")
     finally:
         c.close()
 
@@ -202,6 +213,7 @@ def test_text_frame_is_refused(ws_broker, uid):
         frames = c.frames_until_eof()
         assert all(op == CLOSE for _f, op, _p in frames), f"answered a text frame: {frames}"
         assert_closed_with(frames, 1003)
+        ws_broker.wait_for_log("WebSocket text frame refused (MQTT needs binary frames [MQTT-6.0.0-1])")
     finally:
         c.close()
 

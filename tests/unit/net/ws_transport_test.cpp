@@ -213,5 +213,29 @@ TEST(WsTransport, AnswersPingsBetweenFragments) {
   EXPECT_EQ(pong, "between");
 }
 
+TEST(WsTransport, APeerThatSendsCloseButKeepsTcpOpenIsCutOff) {
+  WsServer server;  // handshake_timeout 500 ms, which also bounds the close handshake
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
+  // A masked close frame (code 1000) written by hand; then the client neither reads nor
+  // closes its socket.
+  const std::uint8_t mask[4] = {1, 2, 3, 4};
+  const std::uint8_t frame[] = {0x88,
+                                0x82,
+                                mask[0],
+                                mask[1],
+                                mask[2],
+                                mask[3],
+                                static_cast<std::uint8_t>(0x03 ^ mask[0]),
+                                static_cast<std::uint8_t>(0xE8 ^ mask[1])};
+  asio::write(ws.next_layer(), asio::buffer(frame));
+  auto h = server.first_handler();
+  EXPECT_TRUE(Server::wait_for([&] { return h->closed_count() == 1; }));
+}
+
 }  // namespace
 }  // namespace dynamq::net::test
