@@ -117,6 +117,10 @@ const std::vector<std::pair<std::string_view, Setter>>& setters() {
        [](const KvFile& f, const Entry& e, ServerConfig& c) {
          c.connection.close_linger = std::chrono::seconds(duration_in(f, e, 0, 60));
        }},
+      {"net.max_connections",
+       [](const KvFile& f, const Entry& e, ServerConfig& c) {
+         c.max_connections = config::parse_uint(f, e, 0, 100'000'000);
+       }},
       {"net.shutdown_timeout",
        [](const KvFile& f, const Entry& e, ServerConfig& c) {
          c.shutdown_timeout = std::chrono::seconds(duration_in(f, e, 0, 300));
@@ -150,11 +154,16 @@ const std::vector<std::pair<std::string_view, Setter>>& setters() {
 
 constexpr std::string_view kListenerKinds[] = {"tcp", "ssl", "ws", "wss"};
 constexpr std::string_view kListenerKeys[] = {
-    "bind",        "max_connections", "certfile", "keyfile",          "cacertfile",
-    "verify_peer", "ciphers",         "path",     "handshake_timeout"};
+    "bind",        "max_connections", "certfile", "keyfile",           "cacertfile",
+    "verify_peer", "ciphers",         "path",     "handshake_timeout", "use_identity_as_username"};
 // Keys only a TLS listener has.
-constexpr std::string_view kTlsKeys[] = {"certfile",    "keyfile", "cacertfile",
-                                         "verify_peer", "ciphers", "handshake_timeout"};
+constexpr std::string_view kTlsKeys[] = {"certfile",
+                                         "keyfile",
+                                         "cacertfile",
+                                         "verify_peer",
+                                         "ciphers",
+                                         "handshake_timeout",
+                                         "use_identity_as_username"};
 
 // "0.0.0.0:1883", "[::]:1883", "127.0.0.1:0"; IP literals only (no DNS at start-up).
 void parse_bind(const KvFile& f, const Entry& e, ListenerSettings& l) {
@@ -291,6 +300,8 @@ void apply_listener_key(const KvFile& f, const Entry& e, ServerConfig& c) {
     l.cacertfile = path();
   } else if (what == "verify_peer") {
     l.verify_peer = config::parse_bool(f, e);
+  } else if (what == "use_identity_as_username") {
+    l.use_identity_as_username = config::parse_bool(f, e);
   } else if (what == "ciphers") {
     l.ciphers = e.value;
   } else if (what == "path") {
@@ -326,6 +337,12 @@ void check_listener(const ListenerSettings& l) {
     throw config::ConfigError(l.origin_of("verify_peer") + ": verify_peer needs listener." +
                               l.kind + "." + l.name +
                               ".cacertfile to check client certificates against");
+  }
+  if (l.use_identity_as_username && !l.verify_peer) {
+    throw config::ConfigError(l.origin_of("use_identity_as_username") +
+                              ": use_identity_as_username needs listener." + l.kind + "." + l.name +
+                              ".verify_peer = true (only a verified certificate names "
+                              "a user)");
   }
 }
 

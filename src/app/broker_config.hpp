@@ -31,6 +31,7 @@ struct ListenerSettings {
   std::string keyfile;
   std::string cacertfile;
   bool verify_peer = false;
+  bool use_identity_as_username = false;  // needs verify_peer
   std::string ciphers;
   std::chrono::milliseconds handshake_timeout{10'000};
   // "file:line" of each key that was set, for errors found later (e.g. an unreadable
@@ -48,6 +49,7 @@ struct ServerConfig {
   std::size_t io_threads = 0;  // 0 = one per hardware thread
   std::vector<ListenerSettings> listeners;
   net::ConnectionOptions connection;
+  std::size_t max_connections = 0;  // net.max_connections: all listeners together; 0 = no limit
   std::chrono::milliseconds shutdown_timeout{5'000};
   std::string log_level = "info";
   std::string log_file;         // empty = stderr

@@ -1,5 +1,6 @@
 // `dynamq [--config FILE] [--set key=value]… [--ports-file PATH]`: runs the broker until
-// SIGINT/SIGTERM. Exit codes: 0 clean shutdown, 2 config error, 1 any other fatal error.
+// SIGINT/SIGTERM; SIGHUP reloads the TLS certificates. Exit codes: 0 clean shutdown, 2 config
+// error, 1 any other fatal error.
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -7,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,6 +22,7 @@
 #include "config/kv_file.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context_source.hpp"
 #include "net/tls_transport.hpp"
 #include "net/ws_transport.hpp"
 
@@ -72,8 +75,9 @@ void write_ports_file(const std::string& path,
 }
 
 // The transport of a listener kind; throws ConfigError (naming the key's line) when a TLS
-// certificate or key cannot be used.
-net::TransportStarter make_transport(const ListenerSettings& l) {
+// certificate or key cannot be used. `tls_source` gets the reloadable context of ssl and wss.
+net::TransportStarter make_transport(const ListenerSettings& l,
+                                     std::shared_ptr<net::TlsContextSource>& tls_source) {
   std::shared_ptr<net::asio::ssl::context> tls_context;
   if (l.kind == "ssl" || l.kind == "wss") {
     net::TlsOptions tls;
@@ -83,7 +87,8 @@ net::TransportStarter make_transport(const ListenerSettings& l) {
     tls.verify_peer = l.verify_peer;
     tls.ciphers = l.ciphers;
     try {
-      tls_context = net::make_tls_context(tls);
+      tls_source = std::make_shared<net::TlsContextSource>(tls);
+      tls_context = tls_source->current();
     } catch (const net::TlsSetupError& e) {
       throw config::ConfigError(l.origin_of(e.option()) + ": " + e.what());
     }
@@ -114,7 +119,7 @@ std::size_t active_connections(const std::vector<std::unique_ptr<net::Listener>>
 int serve(const ServeOptions& options) {
   // Signals first: a test may send SIGTERM the moment the ports file appears.
   net::asio::io_context signal_context(1);
-  net::asio::signal_set signals(signal_context, SIGINT, SIGTERM);
+  net::asio::signal_set signals(signal_context, SIGINT, SIGTERM, SIGHUP);
   std::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-write is an error code, not a death
 
   ServerConfig config;
@@ -128,9 +133,10 @@ int serve(const ServeOptions& options) {
 
   // TLS certificates are checked before anything starts: a bad one is a config error.
   std::vector<net::TransportStarter> transports;
+  std::vector<std::shared_ptr<net::TlsContextSource>> tls_sources(config.listeners.size());
   try {
-    for (const auto& l : config.listeners) {
-      transports.push_back(make_transport(l));
+    for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+      transports.push_back(make_transport(config.listeners[i], tls_sources[i]));
     }
   } catch (const config::ConfigError& e) {
     std::cerr << e.what() << '\n';
@@ -146,6 +152,7 @@ int serve(const ServeOptions& options) {
     return 2;
   }
   std::vector<std::unique_ptr<net::Listener>> listeners;
+  const auto budget = std::make_shared<net::ConnectionBudget>(config.max_connections);
   const net::HandlerFactory factory = [&broker](net::asio::any_io_executor executor,
                                                 std::shared_ptr<broker::ClientLink> link) {
     return broker.accept(std::move(executor), std::move(link));
@@ -158,6 +165,19 @@ int serve(const ServeOptions& options) {
     lc.endpoint = net::tcp::endpoint(net::asio::ip::make_address(l.address), l.port);
     lc.max_connections = l.max_connections;
     lc.options = config.connection;
+    lc.budget = budget;
+    lc.tls = tls_sources[i];
+    lc.use_identity_as_username = l.use_identity_as_username;
+    if (const auto& tls = tls_sources[i]) {
+      const auto cert = tls->certificate();
+      if (cert.expired) {
+        spdlog::warn("listener {}:{}: certificate {} expired on {}; clients will refuse it", l.kind,
+                     l.name, cert.subject, cert.not_after);
+      } else {
+        spdlog::info("listener {}:{}: certificate subject {}, expires {}", l.kind, l.name,
+                     cert.subject, cert.not_after);
+      }
+    }
     auto listener = std::make_unique<net::Listener>(pool, lc, factory, transports[i]);
     try {
       listener->bind();
@@ -183,11 +203,28 @@ int serve(const ServeOptions& options) {
   }
 
   int signal_number = 0;
-  signals.async_wait([&](const net::error_code& ec, int n) {
-    if (!ec) {
-      signal_number = n;
-    }
-  });
+  // SIGHUP reloads every TLS listener's certificate and waits again; the others stop.
+  std::function<void()> wait_for_signal = [&] {
+    signals.async_wait([&](const net::error_code& ec, int n) {
+      if (ec) {
+        return;
+      }
+      if (n != SIGHUP) {
+        signal_number = n;
+        return;
+      }
+      std::size_t reloaded = 0;
+      std::size_t failed = 0;
+      for (const auto& l : listeners) {
+        if (l->config().tls) {
+          (l->reload_certificates() ? reloaded : failed) += 1;
+        }
+      }
+      spdlog::info("received SIGHUP: {} TLS listener(s) reloaded, {} failed", reloaded, failed);
+      wait_for_signal();
+    });
+  };
+  wait_for_signal();
   signal_context.run();
   spdlog::info("received {}, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
 
@@ -199,7 +236,16 @@ int serve(const ServeOptions& options) {
   broker.shutdown();
   bool hurry = false;
   signal_context.restart();
-  signals.async_wait([&](const net::error_code& ec, int) { hurry = !ec; });
+  std::function<void()> wait_for_hurry = [&] {
+    signals.async_wait([&](const net::error_code& ec, int n) {
+      if (!ec && n == SIGHUP) {
+        wait_for_hurry();  // no reload while shutting down; keep waiting for INT/TERM
+        return;
+      }
+      hurry = !ec;
+    });
+  };
+  wait_for_hurry();
   const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
   while (!hurry && active_connections(listeners) > 0 &&
          std::chrono::steady_clock::now() < deadline) {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "net/stream_connection.hpp"
+#include "net/tls_context_source.hpp"
 
 namespace dynamq::net {
 
@@ -49,6 +50,9 @@ Listener::Listener(IoPool& pool, ListenerConfig config, HandlerFactory factory,
   state_->max_connections = config_.max_connections;
   state_->options = config_.options;
   state_->handler_factory = std::move(factory);
+  state_->stats.active.attach(config_.budget);
+  state_->tls = config_.tls;
+  state_->use_identity_as_username = config_.use_identity_as_username;
 }
 
 Listener::~Listener() {
@@ -94,12 +98,11 @@ awaitable<void> Listener::accept_loop() {
     error_code endpoint_ec;
     const auto peer = socket.remote_endpoint(endpoint_ec);
     std::string remote = endpoint_ec ? std::string("?") : to_string(peer);
-    const auto active = state_->stats.active.load(std::memory_order_relaxed);
-    if (state_->max_connections != 0 && active >= state_->max_connections) {
-      refuse(socket, remote);
+    if (const auto admission = state_->stats.active.try_admit(state_->max_connections);
+        admission != Admission::admitted) {
+      refuse(socket, remote, admission);
       continue;
     }
-    state_->stats.active.fetch_add(1, std::memory_order_relaxed);
     state_->stats.accepted.fetch_add(1, std::memory_order_relaxed);
     asio::post(loop.context(), [transport = transport_, s = std::move(socket), &loop,
                                 state = state_, r = std::move(remote)]() mutable {
@@ -109,7 +112,27 @@ awaitable<void> Listener::accept_loop() {
   spdlog::debug("{}: no longer accepting", state_->name);
 }
 
-void Listener::refuse(tcp::socket& socket, const std::string& remote) {
+bool Listener::reload_certificates() {
+  if (!state_->tls) {
+    return true;
+  }
+  try {
+    state_->tls->reload();
+  } catch (const TlsSetupError& e) {
+    spdlog::error("listener {}: certificate reload failed: {}: {}", state_->name,
+                  state_->tls->file_of(e.option()), e.what());
+    return false;
+  }
+  const auto cert = state_->tls->certificate();
+  spdlog::info("listener {}: certificate reloaded: subject {}, expires {}{}", state_->name,
+               cert.subject, cert.not_after, cert.expired ? " (ALREADY EXPIRED)" : "");
+  return true;
+}
+
+// Like mosquitto, a connection past a limit is closed before a byte is read: answering it
+// (CONNACK 0x97 / 0x03) would mean reading its CONNECT, spending on it what the limit is
+// there to protect.
+void Listener::refuse(tcp::socket& socket, const std::string& remote, Admission why) {
   state_->stats.refused.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   socket.close(ec);
@@ -117,11 +140,11 @@ void Listener::refuse(tcp::socket& socket, const std::string& remote) {
   ++refusals_since_log_;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
-    spdlog::warn(
-        "{}: refused {} (max_connections {} reached; {} refused since last report, {} "
-        "in total)",
-        state_->name, remote, state_->max_connections, refusals_since_log_,
-        state_->stats.refused.load(std::memory_order_relaxed));
+    const bool process = why == Admission::process_full;
+    spdlog::warn("{}: refused {} ({} {} reached; {} refused since last report, {} in total)",
+                 state_->name, remote, process ? "net.max_connections" : "max_connections",
+                 process ? config_.budget->max() : state_->max_connections, refusals_since_log_,
+                 state_->stats.refused.load(std::memory_order_relaxed));
     last_refusal_log_ = now;
     refusals_since_log_ = 0;
   }

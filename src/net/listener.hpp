@@ -27,6 +27,12 @@ struct ListenerConfig {
   tcp::endpoint endpoint;
   std::size_t max_connections = 0;  // 0 = no limit
   ConnectionOptions options;
+  // The process-wide limit shared by every listener (net.max_connections); null = none.
+  std::shared_ptr<ConnectionBudget> budget;
+  // ssl and wss: the reloadable certificate source (the transport falls back to its own
+  // context when null).
+  std::shared_ptr<TlsContextSource> tls;
+  bool use_identity_as_username = false;
 };
 
 class Listener {
@@ -43,6 +49,10 @@ class Listener {
   void start();
   // Stops accepting; connections already accepted stay. Thread-safe, idempotent.
   void stop();
+  // ssl and wss: re-reads certfile, keyfile and cacertfile for the connections accepted from
+  // now on (open ones keep theirs). Logs the outcome; on failure the old certificate stays
+  // and false is returned. True without doing anything for listeners without TLS.
+  bool reload_certificates();
 
   [[nodiscard]] const ListenerConfig& config() const { return config_; }
   [[nodiscard]] const std::string& name() const { return state_->name; }
@@ -51,7 +61,7 @@ class Listener {
 
  private:
   awaitable<void> accept_loop();
-  void refuse(tcp::socket& socket, const std::string& remote);
+  void refuse(tcp::socket& socket, const std::string& remote, Admission why);
 
   IoPool& pool_;
   ListenerConfig config_;

@@ -12,8 +12,11 @@
 
 #include "broker/client_link.hpp"
 #include "net/asio.hpp"
+#include "net/connection_count.hpp"
 
 namespace dynamq::net {
+
+class TlsContextSource;  // net/tls_context_source.hpp
 
 // Creates the broker's side of a new connection (Broker::accept in the real process).
 using HandlerFactory = std::function<std::shared_ptr<broker::ConnectionHandler>(
@@ -28,9 +31,9 @@ struct ConnectionOptions {
 };
 
 struct ListenerStats {
-  std::atomic<std::size_t> active{0};
+  ActiveConnections active;  // also counts against net.max_connections
   std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> refused{0};  // over max_connections
+  std::atomic<std::uint64_t> refused{0};  // over this listener's or the process's limit
   std::atomic<std::uint64_t> write_timeouts{0};
 };
 
@@ -40,6 +43,10 @@ struct ListenerState {
   ConnectionOptions options;
   HandlerFactory handler_factory;
   ListenerStats stats;
+  // ssl and wss: the certificate and key new connections get (reloadable on SIGHUP).
+  std::shared_ptr<TlsContextSource> tls;
+  // The verified client certificate's CN is the connection's certificate_identity().
+  bool use_identity_as_username = false;
 };
 
 }  // namespace dynamq::net

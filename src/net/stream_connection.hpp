@@ -26,6 +26,7 @@
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
+#include "net/peer_identity.hpp"
 
 namespace dynamq::net {
 
@@ -60,6 +61,8 @@ class StreamConnection final : public broker::ClientLink,
   static constexpr std::size_t kOwnReadBuffer = 16 * 1024;  // non-TCP streams only
   // Reads per readiness wake-up before yielding to other connections on the loop.
   static constexpr int kReadsPerWake = 4;
+  // TLS streams end with close_notify (async_shutdown) instead of a bare FIN.
+  static constexpr bool kTlsShutdown = requires(Stream & s) { s.async_shutdown(use_awaitable); };
 
  public:
   // `stream` must already be connected (and handshaken) and belong to `loop`.
@@ -69,6 +72,9 @@ class StreamConnection final : public broker::ClientLink,
         loop_(loop),
         listener_(std::move(listener)),
         remote_(std::move(remote)),
+        identity_(listener_->use_identity_as_username
+                      ? verified_peer_common_name(tls_session_of(stream_))
+                      : std::string()),
         deadline_(loop.context()) {}
 
   // Creates the handler and starts reading; call on the loop's thread.
@@ -120,6 +126,7 @@ class StreamConnection final : public broker::ClientLink,
 
   [[nodiscard]] std::string remote_endpoint() const override { return remote_; }
   [[nodiscard]] std::string listener_name() const override { return listener_->name; }
+  [[nodiscard]] std::string certificate_identity() const override { return identity_; }
 
   // --- LoopConnection -----------------------------------------------------------------
   // Synchronous, so that a loop being stopped leaves no link ⇄ handler cycle behind.
@@ -138,6 +145,12 @@ class StreamConnection final : public broker::ClientLink,
         co_await read_ready_loop();
       } else {
         co_await read_some_loop();
+      }
+      if constexpr (kTlsShutdown) {
+        if (lingering_ && !socket_closed_) {
+          // Our close_notify, then the peer's; close_linger bounds the wait (on_deadline).
+          co_await stream_.async_shutdown(use_awaitable_tuple);
+        }
       }
     } catch (const std::exception& e) {
       // The handler threw: a bug in one connection must not take the loop down.
@@ -184,7 +197,7 @@ class StreamConnection final : public broker::ClientLink,
         co_return;
       }
       deliver(std::span<const std::uint8_t>(buffer.data(), n));
-      if (socket_closed_) {
+      if (socket_closed_ || (kTlsShutdown && lingering_)) {
         co_return;
       }
     }
@@ -289,7 +302,13 @@ class StreamConnection final : public broker::ClientLink,
     }
     lingering_ = true;
     error_code ec;
-    StreamCloseTraits<Stream>::begin_close(stream_, this->shared_from_this(), ec);
+    if constexpr (kTlsShutdown) {
+      // The shutdown reads (the peer's close_notify) and only the read loop may read: cancel
+      // its pending read and it runs the shutdown.
+      socket().cancel(ec);
+    } else {
+      StreamCloseTraits<Stream>::begin_close(stream_, this->shared_from_this(), ec);
+    }
     if (ec) {
       close_socket();
       return;
@@ -374,6 +393,7 @@ class StreamConnection final : public broker::ClientLink,
   Loop& loop_;
   std::shared_ptr<ListenerState> listener_;
   std::string remote_;
+  std::string identity_;  // certificate_identity()
   std::shared_ptr<broker::ConnectionHandler> handler_;
 
   std::vector<broker::SharedBytes> queue_;     // written by the next flush

@@ -4,7 +4,9 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "net/peer_identity.hpp"
 #include "net/stream_connection.hpp"
+#include "net/tls_context_source.hpp"
 
 namespace dynamq::net {
 
@@ -78,20 +80,38 @@ awaitable<void> handshake(std::shared_ptr<TlsStream> stream, Loop& loop,
   // A client that connects and never completes the handshake is closed at the deadline.
   asio::steady_timer deadline(loop.context());
   deadline.expires_after(timeout);
-  deadline.async_wait([s = stream.get()](error_code ec) {
+  // The handler may run after this coroutine ended (it fired just as the handshake
+  // finished), so it owns what it touches.
+  auto timed_out = std::make_shared<bool>(false);
+  deadline.async_wait([stream, timed_out](error_code ec) {
     if (!ec) {
+      *timed_out = true;
       error_code ignored;
-      s->lowest_layer().close(ignored);
+      stream->lowest_layer().close(ignored);
     }
   });
   auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server, use_awaitable_tuple);
   deadline.cancel();
-  if (ec) {
-    spdlog::info("{} {}: TLS handshake failed: {}", state->name, remote, ec.message());
+  const auto fail = [&](const std::string& why) {
+    spdlog::info("{} {}: TLS handshake failed: {}", state->name, remote, why);
     state->stats.active.fetch_sub(1, std::memory_order_relaxed);
     error_code ignored;
     stream->lowest_layer().close(ignored);
+  };
+  if (ec) {
+    fail(*timed_out ? "no handshake within " + std::to_string(timeout.count()) + " ms"
+                    : ec.message());
     co_return;
+  }
+  if (state->use_identity_as_username) {
+    // The certificate is the credential: without a usable CN there is no username to vouch
+    // for, and falling back to the CONNECT's own username would defeat the option.
+    const auto cn = verified_peer_common_name(stream->native_handle());
+    if (cn.empty()) {
+      fail("the client certificate has no usable CN (use_identity_as_username)");
+      co_return;
+    }
+    spdlog::info("{} {}: client certificate verified, identity `{}`", state->name, remote, cn);
   }
   if (next) {
     next(std::move(*stream), loop, std::move(state), std::move(remote));
@@ -111,7 +131,9 @@ TransportStarter tls_transport(std::shared_ptr<asio::ssl::context> context,
              std::string remote) {
     error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
-    auto stream = std::make_shared<TlsStream>(std::move(socket), *context);
+    // The listener's current (possibly reloaded) context; the SSL object keeps it alive.
+    const auto current = state->tls ? state->tls->current() : context;
+    auto stream = std::make_shared<TlsStream>(std::move(socket), *current);
     asio::co_spawn(loop.context(),
                    handshake(std::move(stream), loop, std::move(state), std::move(remote),
                              handshake_timeout, next),

@@ -40,7 +40,9 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 using TlsNext = std::function<void(TlsStream stream, Loop& loop,
                                    std::shared_ptr<ListenerState> state, std::string remote)>;
 
-// TLS, then `next` (by default a StreamConnection over the TLS stream).
+// TLS, then `next` (by default a StreamConnection over the TLS stream). A listener with a
+// TlsContextSource (ListenerState::tls) hands out that source's current context instead of
+// `context`, so certificates can be reloaded.
 TransportStarter tls_transport(std::shared_ptr<asio::ssl::context> context,
                                std::chrono::milliseconds handshake_timeout, TlsNext next = {});
 

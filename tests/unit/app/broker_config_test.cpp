@@ -62,6 +62,7 @@ TEST(BrokerConfig, EveryKeyMapsToItsSetting) {
        {"2m", [](auto& c) { EXPECT_EQ(c.connection.write_timeout, std::chrono::minutes(2)); }}},
       {"net.close_linger",
        {"0", [](auto& c) { EXPECT_EQ(c.connection.close_linger, std::chrono::seconds(0)); }}},
+      {"net.max_connections", {"5000", [](auto& c) { EXPECT_EQ(c.max_connections, 5000U); }}},
       {"net.shutdown_timeout",
        {"7s", [](auto& c) { EXPECT_EQ(c.shutdown_timeout, std::chrono::seconds(7)); }}},
       {"log.level", {"debug", [](auto& c) { EXPECT_EQ(c.log_level, "debug"); }}},
@@ -157,6 +158,26 @@ TEST(BrokerConfig, TlsAndWebSocketListeners) {
             "against");
   EXPECT_EQ(error_of("listener.ws.w.path = mqtt\n"),
             "t.conf:1: `listener.ws.w.path` must be an HTTP path starting with /, found `mqtt`");
+}
+
+TEST(BrokerConfig, UseIdentityAsUsernameNeedsVerifyPeer) {
+  const auto c = from_text(
+      "listener.wss.x.certfile = /c.pem\n"
+      "listener.wss.x.keyfile = /k.pem\n"
+      "listener.wss.x.cacertfile = /ca.pem\n"
+      "listener.wss.x.verify_peer = true\n"
+      "listener.wss.x.use_identity_as_username = true\n");
+  ASSERT_EQ(c.listeners.size(), 1U);
+  EXPECT_TRUE(c.listeners[0].use_identity_as_username);
+  EXPECT_FALSE(from_text("").listeners[0].use_identity_as_username);
+  EXPECT_EQ(from_text("").max_connections, 0U);  // no process-wide limit by default
+  EXPECT_EQ(error_of("listener.ssl.s.certfile = /c\nlistener.ssl.s.keyfile = /k\n"
+                     "listener.ssl.s.use_identity_as_username = true\n"),
+            "t.conf:3: use_identity_as_username needs listener.ssl.s.verify_peer = true (only a "
+            "verified certificate names a user)");
+  EXPECT_EQ(error_of("listener.tcp.t.use_identity_as_username = true\n"),
+            "t.conf:1: `listener.tcp.t.use_identity_as_username`: `use_identity_as_username` "
+            "applies to ssl and wss listeners only");
 }
 
 TEST(BrokerConfig, OverridesWinOverTheFile) {
