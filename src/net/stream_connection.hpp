@@ -45,6 +45,17 @@ struct StreamWriteTraits {
   }
 };
 
+// How the graceful close starts once the write queue is drained: a FIN. Transports whose
+// protocol has a close of its own specialize it (WebSocket sends its close frame first,
+// ws_transport.cpp); `keep_alive` is held by any operation that starts.
+template <class Stream>
+struct StreamCloseTraits {
+  template <class KeepAlive>
+  static void begin_close(Stream& stream, KeepAlive /*keep_alive*/, error_code& ec) {
+    boost::beast::get_lowest_layer(stream).shutdown(tcp::socket::shutdown_send, ec);
+  }
+};
+
 template <class Stream>
 class StreamConnection final : public broker::ClientLink,
                                public LoopConnection,
@@ -361,7 +372,7 @@ class StreamConnection final : public broker::ClientLink,
       // its pending read and it runs the shutdown.
       socket().cancel(ec);
     } else {
-      socket().shutdown(tcp::socket::shutdown_send, ec);
+      StreamCloseTraits<Stream>::begin_close(stream_, this->shared_from_this(), ec);
     }
     if (ec) {
       close_socket();
@@ -378,13 +389,20 @@ class StreamConnection final : public broker::ClientLink,
 
   // One timer serves every deadline: it is only re-armed when it fires, so a busy
   // connection does not pay a timer-queue operation per write.
+  // An earlier deadline than the armed one (the close linger after a 30 s write deadline,
+  // common on TLS and WebSocket where every write is asynchronous) re-arms it; the wait it
+  // cancels sees a newer generation and leaves the state alone.
   void arm_timer() {
-    if (timer_armed_) {
+    if (timer_armed_ && deadline_at_ >= deadline_.expiry()) {
       return;
     }
     timer_armed_ = true;
     deadline_.expires_at(deadline_at_);
-    deadline_.async_wait([self = this->shared_from_this()](error_code ec) {
+    const auto gen = ++timer_generation_;
+    deadline_.async_wait([self = this->shared_from_this(), gen](error_code ec) {
+      if (gen != self->timer_generation_) {
+        return;
+      }
       self->timer_armed_ = false;
       if (ec || self->socket_closed_) {
         return;
@@ -455,6 +473,7 @@ class StreamConnection final : public broker::ClientLink,
   asio::steady_timer deadline_;
   std::chrono::steady_clock::time_point deadline_at_{};
   bool timer_armed_ = false;
+  std::uint64_t timer_generation_ = 0;
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_requested_ = false;

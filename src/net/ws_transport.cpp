@@ -8,24 +8,13 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "net/stream_connection.hpp"
+#include "net/ws_stream.hpp"
 
 namespace dynamq::net {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-
-// One binary WebSocket message per batch; beast gathers header and buffers itself.
-template <class Next>
-struct StreamWriteTraits<websocket::stream<Next>> {
-  // Over TLS every buffer would become its own record: hand beast one buffer instead.
-  static constexpr bool linearize = !std::is_same_v<Next, tcp::socket>;
-  template <class Buffers, class Handler>
-  static void async_write(websocket::stream<Next>& stream, const Buffers& buffers,
-                          Handler&& handler) {
-    stream.async_write(buffers, std::forward<Handler>(handler));
-  }
-};
 
 std::string choose_mqtt_subprotocol(std::string_view offered) {
   bool v31 = false;
@@ -64,23 +53,36 @@ awaitable<void> refuse(Next& stream, http::status status, std::string why,
 template <class Next>
 awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> state,
                         std::string remote, WsOptions options) {
-  // The socket to close at the deadline; it moves into the websocket stream below.
-  tcp::socket* socket = &beast::get_lowest_layer(stream);
-  // A client that never completes the upgrade is closed at the deadline.
+  // A client that never completes the upgrade is closed at the deadline. The timer's
+  // handler may run after this coroutine has ended: it shares `guard`, not the frame.
+  struct Guard {
+    tcp::socket* socket;  // moves into the websocket stream below
+    bool done = false;
+    bool timed_out = false;
+  };
+  auto guard = std::make_shared<Guard>(Guard{&beast::get_lowest_layer(stream)});
   asio::steady_timer deadline(loop.context());
   deadline.expires_after(options.handshake_timeout);
-  deadline.async_wait([&socket](error_code ec) {
-    if (!ec) {
+  deadline.async_wait([guard](error_code ec) {
+    if (!ec && !guard->done) {
+      guard->timed_out = true;
       error_code ignored;
-      socket->close(ignored);
+      guard->socket->close(ignored);
     }
   });
   const auto fail = [&](std::string_view what) {
-    spdlog::info("{} {}: WebSocket upgrade refused: {}", state->name, remote, what);
+    if (guard->timed_out) {
+      spdlog::info(
+          "{} {}: WebSocket upgrade refused: not completed within handshake_timeout ({} ms)",
+          state->name, remote, options.handshake_timeout.count());
+    } else {
+      spdlog::info("{} {}: WebSocket upgrade refused: {}", state->name, remote, what);
+    }
     state->stats.active.fetch_sub(1, std::memory_order_relaxed);
+    guard->done = true;
     deadline.cancel();
     error_code ignored;
-    socket->close(ignored);
+    guard->socket->close(ignored);
   };
 
   beast::flat_buffer buffer;
@@ -114,20 +116,30 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
   }
 
   auto ws = std::make_shared<websocket::stream<Next>>(std::move(stream));
-  socket = &beast::get_lowest_layer(*ws);
+  guard->socket = &beast::get_lowest_layer(*ws);
   ws->set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
     res.set(http::field::server, "dynamq");
     res.set(http::field::sec_websocket_protocol, subprotocol);
   }));
   ws->binary(true);
+  // Bounds the opening handshake and, as beast applies it to closing too, the wait for the
+  // peer's close frame; an open connection has no idle timeout here (MQTT keep alive is).
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = options.handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws->set_option(timeouts);
   auto [accept_ec] = co_await ws->async_accept(req, use_awaitable_tuple);
-  deadline.cancel();
   if (accept_ec) {
     fail(accept_ec.message());
     co_return;
   }
-  std::make_shared<StreamConnection<websocket::stream<Next>>>(std::move(*ws), loop,
-                                                              std::move(state), std::move(remote))
+  guard->done = true;
+  deadline.cancel();
+  auto label = state->name + " " + remote;
+  std::make_shared<StreamConnection<WsStream<Next>>>(
+      WsStream<Next>(std::move(*ws), std::move(label), options.handshake_timeout), loop,
+      std::move(state), std::move(remote))
       ->start();
 }
 

@@ -48,6 +48,10 @@ struct WsServer {
     std::lock_guard lock(mutex);
     return handlers.size();
   }
+  std::shared_ptr<RecordingHandler> first_handler() {
+    std::lock_guard lock(mutex);
+    return handlers.front();
+  }
 
   IoPool pool;
   std::unique_ptr<Listener> listener;
@@ -135,6 +139,102 @@ TEST(WsTransport, ClosesAClientThatNeverUpgrades) {
   Client silent(server.endpoint);
   EXPECT_TRUE(silent.read_to_eof().empty());
   EXPECT_TRUE(Server::wait_for([&] { return server.listener->stats().active.load() == 0; }));
+}
+
+TEST(WsTransport, BrokerCloseSendsACloseFrameAfterQueuedData) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
+  auto h = server.first_handler();
+  h->run([](broker::ClientLink& link) {
+    link.write(
+        std::make_shared<const std::vector<std::uint8_t>>(std::vector<std::uint8_t>{0xE0, 0}));
+    link.close();
+  });
+  beast::flat_buffer buffer;
+  ws.read(buffer, ec);
+  ASSERT_FALSE(ec) << ec.message();  // the queued bytes first
+  EXPECT_EQ(buffer.size(), 2U);
+  buffer.clear();
+  ws.read(buffer, ec);  // then the close frame; beast answers it
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, websocket::close_code::normal);
+  EXPECT_TRUE(Server::wait_for([&] { return h->closed_count() == 1; }));
+}
+
+TEST(WsTransport, RefusesATextFrameWithCloseCode1003) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ws.text(true);
+  ws.write(asio::buffer(std::string("valid utf-8, but text")));
+  beast::flat_buffer buffer;
+  ws.read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, websocket::close_code::unknown_data);
+  ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
+  auto h = server.first_handler();
+  EXPECT_TRUE(Server::wait_for([&] { return h->closed_count() == 1; }));
+  EXPECT_EQ(h->received_size(), 0U);  // nothing of the text message reached the broker
+}
+
+TEST(WsTransport, AnswersPingsBetweenFragments) {
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ws.binary(true);
+  std::string pong;
+  ws.control_callback([&](websocket::frame_type kind, beast::string_view payload) {
+    if (kind == websocket::frame_type::pong) {
+      pong = std::string(payload);
+    }
+  });
+  const std::string first = "frag", second = "mented";
+  ws.write_some(false, asio::buffer(first));
+  ws.ping("between");
+  ws.write_some(true, asio::buffer(second));
+  std::string back;
+  while (back.size() < first.size() + second.size()) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    back += beast::buffers_to_string(buffer.data());
+  }
+  EXPECT_EQ(back, "fragmented");
+  EXPECT_EQ(pong, "between");
+}
+
+TEST(WsTransport, APeerThatSendsCloseButKeepsTcpOpenIsCutOff) {
+  WsServer server;  // handshake_timeout 500 ms, which also bounds the close handshake
+  asio::io_context ctx;
+  WsClient ws(ctx);
+  error_code ec;
+  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
+  // A masked close frame (code 1000) written by hand; then the client neither reads nor
+  // closes its socket.
+  const std::uint8_t mask[4] = {1, 2, 3, 4};
+  const std::uint8_t frame[] = {0x88,
+                                0x82,
+                                mask[0],
+                                mask[1],
+                                mask[2],
+                                mask[3],
+                                static_cast<std::uint8_t>(0x03 ^ mask[0]),
+                                static_cast<std::uint8_t>(0xE8 ^ mask[1])};
+  asio::write(ws.next_layer(), asio::buffer(frame));
+  auto h = server.first_handler();
+  EXPECT_TRUE(Server::wait_for([&] { return h->closed_count() == 1; }));
 }
 
 }  // namespace
