@@ -62,6 +62,12 @@ void IoPool::stop() {
     }
   }
   threads_.clear();
+  // A handshake that completed between the abort above and the stop started a connection
+  // nobody aborted: its link ⇄ handler cycle would outlive the pool. The loops' threads are
+  // gone, so these connections can be ended from here.
+  for (auto& loop : loops_) {
+    loop->connections().abort_all();
+  }
 }
 
 }  // namespace dynamq::net

@@ -25,7 +25,9 @@ namespace {
 
 std::string reason(const boost::system::system_error& e) {
   // Asio's message for OpenSSL errors is the library's reason string; that is what a user
-  // needs ("no such file", "key values mismatch").
+  // needs ("no such file", "key values mismatch"). Asio reads one error off OpenSSL's
+  // per-thread queue; the rest must not linger into the next TLS call on this thread.
+  ERR_clear_error();
   return e.code().message();
 }
 
