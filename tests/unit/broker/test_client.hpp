@@ -41,7 +41,7 @@ class FakeLink : public ClientLink {
   std::size_t writes = 0;
   std::size_t pending = 0;  // what pending_bytes() reports (slow-consumer tests)
   bool closed = false;
-  std::string identity;  // what certificate_identity() reports (TLS client certificates)
+  std::string identity;    // what certificate_identity() reports (TLS client certificates)
   bool paused = false;     // back-pressure: the broker asked to stop reading
   std::size_t pauses = 0;  // how often
   std::weak_ptr<ConnectionHandler> handler;
