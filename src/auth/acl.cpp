@@ -6,25 +6,15 @@
 #include <sstream>
 
 #include "auth/filter_relations.hpp"
+#include "auth/line_text.hpp"
 #include "config/kv_file.hpp"
 #include "mqtt/topic.hpp"
 
 namespace dynamq::auth {
 namespace {
 
-config::ConfigError line_error(const std::string& path, int line, std::string_view what) {
-  return config::ConfigError(path + ":" + std::to_string(line) + ": " + std::string(what));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using detail::line_error;
+using detail::trim;
 
 // The first word of `s` (up to a space or tab) and what follows it, trimmed.
 std::pair<std::string_view, std::string_view> first_word(std::string_view s) {

@@ -6,26 +6,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "auth/line_text.hpp"
 #include "config/kv_file.hpp"
 
 namespace dynamq::auth {
-namespace {
-
-config::ConfigError line_error(const std::string& path, int line, std::string_view what) {
-  return config::ConfigError(path + ":" + std::to_string(line) + ": " + std::string(what));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
+using detail::line_error;
+using detail::trim;
 
 bool valid_user_name(std::string_view user) {
   if (user.empty() || user.size() > 65535) {
