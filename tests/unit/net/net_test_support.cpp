@@ -5,6 +5,15 @@
 
 namespace dynamq::net::test {
 
+std::shared_ptr<RecordingHandler> make_echo_handler(asio::any_io_executor executor,
+                                                    std::shared_ptr<broker::ClientLink> link) {
+  auto h = std::make_shared<RecordingHandler>(std::move(executor), std::move(link));
+  h->on_bytes_hook = [](RecordingHandler& self, std::span<const std::uint8_t> bytes) {
+    self.link->write(std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
+  };
+  return h;
+}
+
 void RecordingHandler::on_bytes(std::span<const std::uint8_t> bytes) {
   calls.fetch_add(1);
   {

@@ -43,6 +43,10 @@ class RecordingHandler : public broker::ConnectionHandler,
   std::vector<std::uint8_t> received_;
 };
 
+// A RecordingHandler that writes back whatever arrives (echo servers of the transport tests).
+std::shared_ptr<RecordingHandler> make_echo_handler(asio::any_io_executor executor,
+                                                    std::shared_ptr<broker::ClientLink> link);
+
 struct Server {
   explicit Server(std::size_t max_connections = 0, ConnectionOptions options = {},
                   std::size_t threads = 2);

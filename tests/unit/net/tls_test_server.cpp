@@ -18,11 +18,7 @@ TlsTestServer::TlsTestServer(TlsOptions options, bool use_identity_as_username,
   listener = std::make_unique<Listener>(
       pool, config,
       [this](asio::any_io_executor ex, std::shared_ptr<broker::ClientLink> link) {
-        auto h = std::make_shared<RecordingHandler>(std::move(ex), std::move(link));
-        h->on_bytes_hook = [](RecordingHandler& self, std::span<const std::uint8_t> bytes) {
-          self.link->write(
-              std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
-        };
+        auto h = make_echo_handler(std::move(ex), std::move(link));
         std::lock_guard lock(mutex_);
         handlers_.push_back(h);
         return h;

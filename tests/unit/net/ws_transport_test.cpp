@@ -26,11 +26,7 @@ struct WsServer {
     listener = std::make_unique<Listener>(
         pool, config,
         [this](asio::any_io_executor ex, std::shared_ptr<broker::ClientLink> link) {
-          auto h = std::make_shared<RecordingHandler>(std::move(ex), std::move(link));
-          h->on_bytes_hook = [](RecordingHandler& self, std::span<const std::uint8_t> bytes) {
-            self.link->write(
-                std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end()));
-          };
+          auto h = make_echo_handler(std::move(ex), std::move(link));
           std::lock_guard lock(mutex);
           handlers.push_back(h);
           return h;
