@@ -103,10 +103,14 @@ def test_v5_session_kept_before_expiry_and_gone_after(clients, uid):
     assert [m.payload for m in got] == [b"marker"]  # the old subscription is gone
 
 
-def test_v5_disconnect_can_shorten_session_expiry(clients, uid):
-    c = clients.new(f"c-{uid}", V5, clean=False)
-    c.connect(properties=sei(300))
-    c.disconnect(reasoncode=0, properties=props(PacketTypes.DISCONNECT, SessionExpiryInterval=0))
+def test_v5_disconnect_can_shorten_session_expiry(raw, clients, uid):
+    # A raw client, because paho closes its socket right after sending DISCONNECT: a
+    # reconnect could then reach the broker (on another loop) before that DISCONNECT does,
+    # and take the session over legitimately. Here the broker's close proves it was read.
+    c = raw(5)
+    c.connect(f"c-{uid}", clean=False, props=[(w.SESSION_EXPIRY, 300)])
+    c.send(w.disconnect(5, reason=0, props=[(w.SESSION_EXPIRY, 0)]))
+    assert c.wait_closed() == []
     again = clients.new(f"c-{uid}", V5, clean=False)
     again.connect(properties=sei(300))
     assert not again.session_present  # [MQTT-3.14.2-...] new interval applied at disconnect
