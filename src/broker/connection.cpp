@@ -48,10 +48,7 @@ std::uint32_t packet_limit(std::uint32_t max_packet_size) {
 
 Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
                        std::shared_ptr<ClientLink> link)
-    : core_(std::move(core)),
-      executor_(std::move(executor)),
-      link_(std::move(link)),
-      timer_(executor_) {
+    : core_(std::move(core)), link_(std::move(link)), timer_(std::move(executor)) {
   info_.node = core_->settings.node_name;
   info_.remote_endpoint = link_->remote_endpoint();
   info_.listener = link_->listener_name();
@@ -259,8 +256,15 @@ void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
   disconnect(reason);
 }
 
+Connection::TopicAliases& Connection::aliases() {
+  if (!aliases_) {
+    aliases_ = std::make_unique<TopicAliases>();
+  }
+  return *aliases_;
+}
+
 void Connection::schedule_flush() {
-  boost::asio::post(executor_, [self = shared_from_this()] { self->flush(); });
+  boost::asio::post(executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 void Connection::arm_timer(std::chrono::steady_clock::duration after) {
@@ -327,6 +331,9 @@ void Connection::finish() {
           ++it;
         }
       }
+      // An offline session keeps no empty queues around.
+      session_->queue.release_if_empty();
+      session_->inflight.release_if_empty();
     }
   }
   if (!shared.empty()) {
@@ -341,16 +348,17 @@ void Connection::finish() {
     message->payload = will_->payload;
     message->qos = static_cast<std::uint8_t>(will_->qos);
     message->retain = will_->retain;
-    message->properties = will_->properties;
-    will_delay = message->properties.will_delay_interval.value_or(0);
-    message->properties.will_delay_interval.reset();
+    mqtt::Properties properties = will_->properties;
+    will_delay = properties.will_delay_interval.value_or(0);
+    properties.will_delay_interval.reset();
+    message->properties = std::move(properties);
     message->sender_client_id = info_.client_id;
     message->sender_username = info_.username;
     will = DelayedWill{std::move(message), info_};
   }
   will_.reset();
   if (owner) {
-    core_->session_offline(session_, executor_, std::move(will), will_delay);
+    core_->session_offline(session_, executor(), std::move(will), will_delay);
   } else if (will) {
     core_->publish_internal(will->message, will->client);  // taken over: due now
   }

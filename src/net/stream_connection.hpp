@@ -57,8 +57,7 @@ class StreamConnection final : public broker::ClientLink,
       : stream_(std::move(stream)),
         loop_(loop),
         listener_(std::move(listener)),
-        remote_(std::move(remote)),
-        deadline_(loop.context()) {}
+        remote_(std::move(remote)) {}
 
   // Creates the handler and starts reading; call on the loop's thread.
   void start() {
@@ -74,7 +73,11 @@ class StreamConnection final : public broker::ClientLink,
       finish();
       return;
     }
-    asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
+    if constexpr (kPlainTcp) {
+      wait_readable();
+    } else {
+      asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
+    }
   }
 
   // --- broker::ClientLink -------------------------------------------------------------
@@ -119,14 +122,21 @@ class StreamConnection final : public broker::ClientLink,
 
   auto& socket() { return boost::beast::get_lowest_layer(stream_); }
 
-  // `self` keeps the connection alive for as long as the loop runs.
-  awaitable<void> read_loop(std::shared_ptr<Self> self) {
-    (void)self;
+  // Plain TCP reads with a handler instead of a coroutine: an idle connection then holds one
+  // pending wait operation (~150 bytes, its handler keeps the connection alive) where the
+  // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
+  // (bench/README.md, idle memory). The logic of one wake-up is read_ready().
+  void wait_readable() {
+    socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
+      self->on_readable(ec);
+    });
+  }
+
+  void on_readable(error_code wait_ec) {
     try {
-      if constexpr (kPlainTcp) {
-        co_await read_ready_loop();
-      } else {
-        co_await read_some_loop();
+      if (!wait_ec && !socket_closed_ && read_ready()) {
+        wait_readable();
+        return;
       }
     } catch (const std::exception& e) {
       // The handler threw: a bug in one connection must not take the loop down.
@@ -136,32 +146,41 @@ class StreamConnection final : public broker::ClientLink,
     finish();
   }
 
-  // Plain TCP: wait until readable, then read what is there into the loop's buffer.
-  awaitable<void> read_ready_loop() {
-    for (;;) {
-      auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, use_awaitable_tuple);
-      if (wait_ec || socket_closed_) {
-        co_return;
+  // Plain TCP, one readiness wake-up: read what is there into the loop's buffer. False when
+  // the connection is over (EOF, reset, closed by the broker).
+  bool read_ready() {
+    const auto buffer = loop_.read_buffer();
+    for (int i = 0; i < kReadsPerWake; ++i) {
+      error_code ec;
+      const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        break;
       }
-      const auto buffer = loop_.read_buffer();
-      for (int i = 0; i < kReadsPerWake; ++i) {
-        error_code ec;
-        const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-          break;
-        }
-        if (ec) {
-          co_return;  // EOF or reset
-        }
-        deliver(buffer.first(n));
-        if (socket_closed_) {
-          co_return;
-        }
-        if (n < buffer.size()) {
-          break;
-        }
+      if (ec) {
+        return false;  // EOF or reset
+      }
+      deliver(buffer.first(n));
+      if (socket_closed_) {
+        return false;
+      }
+      if (n < buffer.size()) {
+        break;
       }
     }
+    return true;
+  }
+
+  // Other streams: a coroutine; `self` keeps the connection alive while the loop runs.
+  awaitable<void> read_loop(std::shared_ptr<Self> self) {
+    (void)self;
+    try {
+      co_await read_some_loop();
+    } catch (const std::exception& e) {
+      // The handler threw: a bug in one connection must not take the loop down.
+      spdlog::error("{} {}: closing after an internal error: {}", listener_->name, remote_,
+                    e.what());
+    }
+    finish();
   }
 
   // Any other stream: a buffer of its own and async_read_some.
@@ -299,8 +318,11 @@ class StreamConnection final : public broker::ClientLink,
       return;
     }
     timer_armed_ = true;
-    deadline_.expires_at(deadline_at_);
-    deadline_.async_wait([self = this->shared_from_this()](error_code ec) {
+    if (!deadline_) {
+      deadline_ = std::make_unique<asio::steady_timer>(loop_.context());
+    }
+    deadline_->expires_at(deadline_at_);
+    deadline_->async_wait([self = this->shared_from_this()](error_code ec) {
       self->timer_armed_ = false;
       if (ec || self->socket_closed_) {
         return;
@@ -333,7 +355,9 @@ class StreamConnection final : public broker::ClientLink,
     socket_closed_ = true;
     error_code ec;
     socket().close(ec);  // the read loop wakes with an error and calls finish()
-    deadline_.cancel();
+    if (deadline_) {
+      deadline_->cancel();
+    }
   }
 
   // The transport is gone: tell the handler once and break the link ⇄ handler cycle.
@@ -366,7 +390,9 @@ class StreamConnection final : public broker::ClientLink,
   std::size_t queued_bytes_ = 0;
   std::size_t inflight_bytes_ = 0;
 
-  asio::steady_timer deadline_;
+  // Created on the first deadline (a blocked write, a graceful close): an idle connection
+  // has neither, and an Asio timer is ~90 bytes.
+  std::unique_ptr<asio::steady_timer> deadline_;
   std::chrono::steady_clock::time_point deadline_at_{};
   bool timer_armed_ = false;
   bool flush_posted_ = false;
