@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
+#include "broker/plain_allocator.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -269,14 +271,18 @@ void Connection::schedule_flush() {
 
 void Connection::arm_timer(std::chrono::steady_clock::duration after) {
   timer_.expires_after(after);
-  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) {
-      return;
-    }
-    if (auto self = weak.lock()) {
-      self->on_timer();
-    }
-  });
+  // An exactly sized block, not one of Asio's recycled ones: this wait stays pending for the
+  // whole keep alive (see broker/plain_allocator.hpp).
+  timer_.async_wait(
+      boost::asio::bind_allocator(broker::PlainAllocator<void>(),
+                                  [weak = weak_from_this()](const boost::system::error_code& ec) {
+                                    if (ec) {
+                                      return;
+                                    }
+                                    if (auto self = weak.lock()) {
+                                      self->on_timer();
+                                    }
+                                  }));
 }
 
 void Connection::on_timer() {

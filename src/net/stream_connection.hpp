@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "broker/client_link.hpp"
+#include "broker/plain_allocator.hpp"
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
@@ -126,10 +127,15 @@ class StreamConnection final : public broker::ClientLink,
   // pending wait operation (~150 bytes, its handler keeps the connection alive) where the
   // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
   // (bench/README.md, idle memory). The logic of one wake-up is read_ready().
+  //
+  // The operation gets an exactly sized block (PlainAllocator), not one of Asio's recycled
+  // blocks, which keep the size of whatever used them first (on the accept path: ~300 B).
   void wait_readable() {
-    socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
-      self->on_readable(ec);
-    });
+    socket().async_wait(tcp::socket::wait_read,
+                        asio::bind_allocator(broker::PlainAllocator<void>(),
+                                             [self = this->shared_from_this()](error_code ec) {
+                                               self->on_readable(ec);
+                                             }));
   }
 
   void on_readable(error_code wait_ec) {
