@@ -7,7 +7,8 @@ same loadgen scenario against it, read the broker's CPU seconds (utime+stime of
 QoS 0 and 1 fan-in (50 publishers on their own topics -> one `#`-style subscriber) and
 fan-out (1 publisher -> 100 subscribers of its topic), each (a) at unlimited offered load
 and (b) at a fixed offered load both brokers sustain (half of the lower max throughput),
-for a fair latency comparison. Then the idle-connection memory test. Prints Markdown.
+for a fair latency comparison. Then the memory tests (compare_memory.py: idle connections
+per MQTT version, QoS 1 messages queued for an offline session). Prints Markdown.
 
 Only loopback; every process started here is stopped here, by PID.
 """
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import compare_memory  # memory scenarios (same directory)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -209,36 +212,6 @@ def measure(args, kind, workdir, extra):
     return result
 
 
-def idle_memory(args, kind, workdir):
-    with Broker(kind, args, workdir) as broker:
-        time.sleep(0.5)
-        baseline = rss_kb(broker.pid)
-        cmd = (["taskset", "-c", args.loadgen_cpus] if args.pin else []) + [
-            args.loadgen, "-p", str(broker.port), "--idle", str(args.idle), "--hold", "60",
-            "-V", args.mqtt_version, "--connect-concurrency", "50", "--quiet",
-            "--timeout", "120", "-k", "600"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            line = proc.stdout.readline()  # printed once every connection is up (or failed)
-            status = json.loads(line) if line.startswith("{") else {"connected": 0}
-            time.sleep(2.0)  # let the broker settle (lazy allocations, freed handshakes)
-            after = rss_kb(broker.pid)
-            connected = status.get("connected", 0)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    per_conn = (after - baseline) / connected if connected else float("nan")
-    log(f"  {kind:9s} {connected} idle connections: RSS {baseline} -> {after} kB = "
-        f"{per_conn:.2f} kB/connection")
-    return {"baseline_kb": baseline, "rss_kb": after, "connected": connected,
-            "requested": args.idle, "kb_per_connection": per_conn,
-            "first_error": status.get("first_error", "")}
-
-
 def fmt_rate(x):
     return f"{x:,.0f}"
 
@@ -252,6 +225,10 @@ def verdict(ok):
 
 
 def markdown(args, results, idle):
+    if not results:  # --memory-only
+        return (f"Machine: {os.cpu_count()} CPUs; load average "
+                f"{Path('/proc/loadavg').read_text().split()[0]}\n" +
+                (compare_memory.markdown(idle, verdict) if idle else ""))
     out = []
     out.append(f"Machine: {os.cpu_count()} CPUs; broker pinned to CPU {args.broker_cpus}, loadgen to "
                f"CPU {args.loadgen_cpus}" if args.pin else
@@ -310,15 +287,7 @@ def markdown(args, results, idle):
                          f"{r['dynamq']['broker_cpu_share']:.0%} / mosquitto "
                          f"{r['mosquitto']['broker_cpu_share']:.0%}" for r in results) + ".")
     if idle:
-        d, m = idle["dynamq"], idle["mosquitto"]
-        out.append("")
-        out.append("| idle connections | dynamq RSS base → loaded | dynamq kB/conn "
-                   "| mosquitto RSS base → loaded | mosquitto kB/conn | verdict |")
-        out.append("|---:|---:|---:|---:|---:|---|")
-        ok = d["kb_per_connection"] <= m["kb_per_connection"]
-        out.append(f"| {d['connected']:,} / {m['connected']:,} | {d['baseline_kb']:,} → {d['rss_kb']:,} kB | "
-                   f"{d['kb_per_connection']:.2f} | {m['baseline_kb']:,} → {m['rss_kb']:,} kB | "
-                   f"{m['kb_per_connection']:.2f} | RSS/conn {verdict(ok)} |")
+        out.append(compare_memory.markdown(idle, verdict))
     return "\n".join(out)
 
 
@@ -343,6 +312,12 @@ def main():
     p.add_argument("--fixed-fraction", type=float, default=0.5,
                    help="fixed load = this fraction of the lower of the two max throughputs")
     p.add_argument("--idle", type=int, default=10000, help="idle connections; 0 skips the test")
+    p.add_argument("--idle-versions", default="3.1.1,5",
+                   help="MQTT versions of the idle-connection test, comma-separated")
+    p.add_argument("--queued", type=int, default=100000,
+                   help="QoS 1 messages queued for an offline session (memory test); 0 skips")
+    p.add_argument("--memory-only", action="store_true",
+                   help="only the memory tests (idle connections, queued messages)")
     p.add_argument("--only", default="", help="run only scenarios whose name contains this")
     p.add_argument("--no-pin", dest="pin", action="store_false",
                    help="do not pin the broker and loadgen to separate CPUs")
@@ -374,7 +349,7 @@ def main():
     timing = ["-w", str(args.warmup), "-d", str(args.duration), "--drain", str(args.drain)]
     results = []
     for name, extra, publishers, fanout in SCENARIOS:
-        if args.only and args.only not in name:
+        if args.memory_only or (args.only and args.only not in name):
             continue
         qos = int(extra[extra.index("-q") + 1])
         log(f"== {name}, unlimited offered load")
@@ -393,9 +368,8 @@ def main():
         results.append(fixed)
 
     idle = None
-    if args.idle and not args.only:
-        log(f"== memory: {args.idle} idle connections")
-        idle = {kind: idle_memory(args, kind, workdir) for kind in ("dynamq", "mosquitto")}
+    if (args.idle or args.queued) and not args.only:
+        idle = compare_memory.run(sys.modules[__name__], args, workdir)
 
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"scenarios": results, "idle": idle}, indent=1))

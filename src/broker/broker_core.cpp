@@ -51,8 +51,10 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
     slot->flush_scheduled = false;
     slot->expiry_interval = expiry_interval;
     slot->info = info;
-    ++slot->epoch;               // stale expiry / will timers now do nothing
-    slot->delayed_will.reset();  // [MQTT-3.1.3-9]: reconnected in time, no will
+    ++slot->epoch;  // stale expiry / will timers now do nothing
+    if (slot->offline) {
+      slot->offline->delayed_will.reset();  // [MQTT-3.1.3-9]: reconnected in time, no will
+    }
     slot->set_online(true);
   }
   if (result.discarded) {
@@ -70,7 +72,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
     std::lock_guard lock(session->mutex);
     expiry = session->expiry_interval;
     epoch = session->epoch;
-    session->timer_executor = executor;
+    session->offline_state().timer_executor = executor;
   }
   if (expiry == 0 || shutting_down.load()) {
     // A delayed will of a session that ends now is due now; during shutdown delayed wills
@@ -93,20 +95,20 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
       timer->expires_after(std::chrono::seconds(std::min(will_delay, expiry)));
       {
         std::lock_guard lock(session->mutex);
-        session->delayed_will = std::move(will);
-        session->will_timer = timer;
+        auto& offline = session->offline_state();
+        offline.delayed_will = std::make_unique<DelayedWill>(std::move(*will));
+        offline.will_timer = timer;
       }
       timer->async_wait([this, weak, epoch, timer](const boost::system::error_code& ec) {
         const auto s = weak.lock();
         if (ec || !s) {
           return;
         }
-        std::optional<DelayedWill> due;
+        std::unique_ptr<DelayedWill> due;
         {
           std::lock_guard lock(s->mutex);
-          if (s->epoch == epoch && !s->attached) {
-            due = std::move(s->delayed_will);
-            s->delayed_will.reset();
+          if (s->epoch == epoch && !s->attached && s->offline) {
+            due = std::move(s->offline->delayed_will);
           }
         }
         if (due) {
@@ -122,7 +124,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
   timer->expires_after(std::chrono::seconds(expiry));
   {
     std::lock_guard lock(session->mutex);
-    session->expiry_timer = timer;
+    session->offline_state().expiry_timer = timer;
   }
   timer->async_wait([this, weak, epoch, timer](const boost::system::error_code& ec) {
     const auto s = weak.lock();
@@ -148,7 +150,7 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
     }
   }
   std::map<std::string, SubscriptionRecord> subscriptions;
-  std::optional<DelayedWill> will;
+  std::unique_ptr<DelayedWill> will;
   std::vector<Delivery> shared;
   {
     std::lock_guard lock(session->mutex);
@@ -157,8 +159,9 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
     }
     session->terminated = true;
     subscriptions.swap(session->subscriptions);
-    will = std::move(session->delayed_will);
-    session->delayed_will.reset();
+    if (session->offline) {
+      will = std::move(session->offline->delayed_will);
+    }
     for (auto& d : session->queue) {
       if (d.share) {
         shared.push_back(std::move(d));
@@ -172,11 +175,11 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
     session->queue.clear();
     session->inflight.clear();
     session->inbound_qos2.clear();
-    if (session->expiry_timer) {
+    if (session->offline) {
       // Cancelling from another thread is not allowed; a stale timer finds `terminated`.
-      session->expiry_timer.reset();
+      session->offline->expiry_timer.reset();
+      session->offline->will_timer.reset();
     }
-    session->will_timer.reset();
   }
   for (const auto& [raw, record] : subscriptions) {
     tree.unsubscribe(record.filter, record.share_group, session.get());
@@ -400,10 +403,12 @@ void BrokerCore::shutdown() {
     {
       std::lock_guard lock(session->mutex);
       connection = session->connection.lock();
-      expiry_timer = std::move(session->expiry_timer);
-      will_timer = std::move(session->will_timer);
-      timer_executor = session->timer_executor;
-      session->delayed_will.reset();
+      if (session->offline) {
+        expiry_timer = std::move(session->offline->expiry_timer);
+        will_timer = std::move(session->offline->will_timer);
+        timer_executor = session->offline->timer_executor;
+        session->offline->delayed_will.reset();
+      }
     }
     if (connection) {
       boost::asio::post(connection->executor(), [connection] {
@@ -437,9 +442,7 @@ void BrokerCore::release_all() {
     session->terminated = true;
     session->queue.clear();
     session->inflight.clear();
-    session->expiry_timer.reset();
-    session->will_timer.reset();
-    session->delayed_will.reset();
+    session->offline.reset();
   }
 }
 

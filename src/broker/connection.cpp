@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include "broker/backpressure.hpp"
+#include "broker/plain_allocator.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -49,10 +51,7 @@ std::uint32_t packet_limit(std::uint32_t max_packet_size) {
 
 Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
                        std::shared_ptr<ClientLink> link)
-    : core_(std::move(core)),
-      executor_(std::move(executor)),
-      link_(std::move(link)),
-      timer_(executor_) {
+    : core_(std::move(core)), link_(std::move(link)), timer_(std::move(executor)) {
   info_.node = core_->settings.node_name;
   info_.remote_endpoint = link_->remote_endpoint();
   info_.listener = link_->listener_name();
@@ -297,20 +296,31 @@ void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
   disconnect(reason);
 }
 
+Connection::TopicAliases& Connection::aliases() {
+  if (!aliases_) {
+    aliases_ = std::make_unique<TopicAliases>();
+  }
+  return *aliases_;
+}
+
 void Connection::schedule_flush() {
-  boost::asio::post(executor_, [self = shared_from_this()] { self->flush(); });
+  boost::asio::post(executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 void Connection::arm_timer(std::chrono::steady_clock::duration after) {
   timer_.expires_after(after);
-  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    if (ec) {
-      return;
-    }
-    if (auto self = weak.lock()) {
-      self->on_timer();
-    }
-  });
+  // An exactly sized block, not one of Asio's recycled ones: this wait stays pending for the
+  // whole keep alive (see broker/plain_allocator.hpp).
+  timer_.async_wait(
+      boost::asio::bind_allocator(broker::PlainAllocator<void>(),
+                                  [weak = weak_from_this()](const boost::system::error_code& ec) {
+                                    if (ec) {
+                                      return;
+                                    }
+                                    if (auto self = weak.lock()) {
+                                      self->on_timer();
+                                    }
+                                  }));
 }
 
 void Connection::on_timer() {
@@ -370,6 +380,9 @@ void Connection::finish() {
           ++it;
         }
       }
+      // An offline session keeps no empty queues around.
+      session_->queue.release_if_empty();
+      session_->inflight.release_if_empty();
     }
   }
   wake(std::move(waiters));
@@ -385,16 +398,17 @@ void Connection::finish() {
     message->payload = will_->payload;
     message->qos = static_cast<std::uint8_t>(will_->qos);
     message->retain = will_->retain;
-    message->properties = will_->properties;
-    will_delay = message->properties.will_delay_interval.value_or(0);
-    message->properties.will_delay_interval.reset();
+    mqtt::Properties properties = will_->properties;
+    will_delay = properties.will_delay_interval.value_or(0);
+    properties.will_delay_interval.reset();
+    message->properties = std::move(properties);
     message->sender_client_id = info_.client_id;
     message->sender_username = info_.username;
     will = DelayedWill{std::move(message), info_};
   }
   will_.reset();
   if (owner) {
-    core_->session_offline(session_, executor_, std::move(will), will_delay);
+    core_->session_offline(session_, executor(), std::move(will), will_delay);
   } else if (will) {
     core_->publish_internal(will->message, will->client);  // taken over: due now
   }

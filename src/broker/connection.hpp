@@ -13,7 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -25,6 +24,7 @@
 #include "broker/broker_core.hpp"
 #include "broker/client_link.hpp"
 #include "broker/hooks.hpp"
+#include "broker/lazy_deque.hpp"
 #include "mqtt/packets.hpp"
 
 namespace dynamq::broker {
@@ -47,7 +47,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   // `session_continues`: the session lives on (a delayed will is then not published).
   void kick(mqtt::ReasonCode reason, bool session_continues);
 
-  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
+  // The connection's executor is its timer's (one copy fewer per connection).
+  [[nodiscard]] const boost::asio::any_io_executor& executor() { return timer_.get_executor(); }
 
   // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
   // low-water mark, or by the pause deadline; reading from the client goes on.
@@ -132,7 +133,6 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   void on_unsubscribe(const mqtt::Unsubscribe& unsubscribe);
 
   std::shared_ptr<BrokerCore> core_;
-  boost::asio::any_io_executor executor_;
   std::shared_ptr<ClientLink> link_;
   boost::asio::steady_timer timer_;
   std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
@@ -148,8 +148,9 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::chrono::steady_clock::duration keep_alive_{};
   std::chrono::steady_clock::time_point last_received_{};
 
-  // Will of this connection, published unless the client disconnects normally.
-  std::optional<mqtt::Will> will_;
+  // Will of this connection, published unless the client disconnects normally. Behind a
+  // pointer: most connections have none, and an inline optional cost 544 bytes each.
+  std::unique_ptr<mqtt::Will> will_;
   mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
   bool publish_will_ = true;
   bool client_disconnected_ = false;  // the client sent DISCONNECT
@@ -160,15 +161,20 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::uint16_t client_topic_alias_maximum_ = 0;
   bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
 
-  // Topic aliases the client set ([MQTT-3.3.2-*]); index = alias.
-  std::vector<std::string> inbound_aliases_;
-  // Topic aliases we assigned towards the client.
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
-  std::uint16_t next_outbound_alias_ = 1;
+  // Topic aliases both ways ([MQTT-3.3.2-*]), created when the first one is used: most
+  // connections never use any, and a table sized to the maximum cost ~2 kB per MQTT 5
+  // connection.
+  struct TopicAliases {
+    std::vector<std::string> inbound;  // the client's aliases; index = alias, grown on use
+    std::unordered_map<std::string, std::uint16_t> outbound;  // ours towards the client
+    std::uint16_t next_outbound = 1;
+  };
+  TopicAliases& aliases();
+  std::unique_ptr<TopicAliases> aliases_;
 
   // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
   // order per client).
-  std::deque<InboundPublish> inbound_;
+  LazyDeque<InboundPublish> inbound_;  // allocated on first use
   std::uint64_t inbound_seq_ = 0;
   std::size_t inbound_qos1_pending_ = 0;
 

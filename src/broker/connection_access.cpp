@@ -37,7 +37,7 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
   pending_assigned_ = assigned;
   // The answer may come from a verification thread: always continue on our executor.
   policy->authenticate(std::move(request),
-                       [weak = weak_from_this(), executor = executor_](AuthResult result) {
+                       [weak = weak_from_this(), executor = executor()](AuthResult result) {
                          boost::asio::post(executor, [weak, result] {
                            if (auto self = weak.lock()) {
                              self->on_authenticated(result);

@@ -83,7 +83,7 @@ void Connection::resume_reading() {
     link_->resume_reading();
     if (!buffer_.empty()) {
       // Packets read before the pause: handle them first (later bytes append behind them).
-      boost::asio::post(executor_, [self = shared_from_this()] { self->on_bytes({}); });
+      boost::asio::post(executor(), [self = shared_from_this()] { self->on_bytes({}); });
     }
   }
 }

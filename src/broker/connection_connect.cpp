@@ -80,7 +80,7 @@ void Connection::on_connect(mqtt::Connect& connect) {
       refuse_connect(version_, ReasonCode::RetainNotSupported, "will retain not supported");
       return;
     }
-    will_ = std::move(connect.will);
+    will_ = std::make_unique<mqtt::Will>(std::move(*connect.will));
   }
   authenticate(connect, assigned);  // then accept_connect (connection_access.cpp)
 }
@@ -122,7 +122,6 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
     client_maximum_packet_size_ = connect.properties.maximum_packet_size.value_or(0);
     client_topic_alias_maximum_ = connect.properties.topic_alias_maximum.value_or(0);
     request_problem_information_ = connect.properties.request_problem_information.value_or(true);
-    inbound_aliases_.assign(settings.topic_alias_maximum + std::size_t{1}, std::string());
   }
 
   auto attached = core_->attach(shared_from_this(), info_, connect.clean_start, expiry);

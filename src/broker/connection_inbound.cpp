@@ -65,14 +65,18 @@ void Connection::on_publish(mqtt::Publish& publish) {
       protocol_error(ReasonCode::TopicAliasInvalid, "topic alias out of range [MQTT-3.3.2-9]");
       return;
     }
+    auto& table = aliases().inbound;
     if (publish.topic.empty()) {
-      if (inbound_aliases_[alias].empty()) {
+      if (alias >= table.size() || table[alias].empty()) {
         protocol_error(ReasonCode::ProtocolError, "unknown topic alias [MQTT-3.3.4-?]");
         return;
       }
-      publish.topic = inbound_aliases_[alias];
+      publish.topic = table[alias];
     } else {
-      inbound_aliases_[alias] = publish.topic;
+      if (alias >= table.size()) {
+        table.resize(alias + std::size_t{1});
+      }
+      table[alias] = publish.topic;
     }
     publish.properties.topic_alias.reset();
   }
@@ -177,7 +181,7 @@ void Connection::on_publish(mqtt::Publish& publish) {
   if (pending) {
     const std::uint64_t seq = inbound_seq_;
     pending->on_complete(
-        [weak = weak_from_this(), executor = executor_, seq](const PendingAck::Result& result) {
+        [weak = weak_from_this(), executor = executor(), seq](const PendingAck::Result& result) {
           boost::asio::post(executor, [weak, seq, result] {
             if (auto self = weak.lock()) {
               self->on_hook_result(seq, result);

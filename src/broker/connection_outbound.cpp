@@ -14,7 +14,7 @@ using mqtt::ReasonCode;
 bool Connection::needs_own_encoding(const Delivery& delivery) const {
   // Per-subscriber properties (MQTT 5 only) rule out the shared encoding.
   return v5() && (!delivery.subscription_ids.empty() ||
-                  delivery.message->properties.message_expiry_interval.has_value() ||
+                  delivery.message->properties->message_expiry_interval.has_value() ||
                   client_topic_alias_maximum_ != 0);
 }
 
@@ -38,20 +38,21 @@ bool Connection::send_publish(const Delivery& delivery, std::uint16_t packet_id,
     publish.retain = delivery.retain;
     publish.dup = dup;
     publish.packet_id = packet_id;
-    publish.properties = message.properties;
-    publish.properties.subscription_identifiers = delivery.subscription_ids;
-    if (message.properties.message_expiry_interval) {
+    publish.properties = *message.properties;
+    publish.properties.subscription_identifiers = delivery.subscription_ids.to_vector();
+    if (message.properties->message_expiry_interval) {
       // [MQTT-3.3.2-6] the remaining lifetime, not the original interval.
       publish.properties.message_expiry_interval = std::max<std::uint32_t>(
           1, message.remaining_expiry(std::chrono::steady_clock::now()).value_or(1));
     }
     std::optional<std::uint16_t> new_alias;
     if (client_topic_alias_maximum_ != 0) {
-      if (const auto it = outbound_aliases_.find(message.topic); it != outbound_aliases_.end()) {
+      auto& table = aliases();
+      if (const auto it = table.outbound.find(message.topic); it != table.outbound.end()) {
         publish.properties.topic_alias = it->second;
         publish.topic.clear();
-      } else if (next_outbound_alias_ <= client_topic_alias_maximum_) {
-        new_alias = next_outbound_alias_;
+      } else if (table.next_outbound <= client_topic_alias_maximum_) {
+        new_alias = table.next_outbound;
         publish.properties.topic_alias = *new_alias;
       }
     }
@@ -61,8 +62,9 @@ bool Connection::send_publish(const Delivery& delivery, std::uint16_t packet_id,
       return false;
     }
     if (new_alias) {
-      outbound_aliases_.emplace(message.topic, *new_alias);
-      ++next_outbound_alias_;
+      auto& table = aliases();
+      table.outbound.emplace(message.topic, *new_alias);
+      ++table.next_outbound;
     }
     mqtt::encode(mqtt::Packet(std::move(publish)), version_, batch);
     return true;
@@ -78,7 +80,7 @@ bool Connection::send_publish(const Delivery& delivery, std::uint16_t packet_id,
         publish.retain = delivery.retain;
         publish.packet_id = delivery.qos == 0 ? 0 : 1;  // patched per delivery
         if (v5_layout) {
-          publish.properties = message.properties;
+          publish.properties = *message.properties;
         }
         auto bytes = std::make_shared<std::vector<std::uint8_t>>();
         const auto layout = mqtt::encode_publish(
@@ -130,7 +132,7 @@ void Connection::flush() {
     const auto now = std::chrono::steady_clock::now();
     while (!queue.empty()) {
       Delivery& d = queue.front();
-      if (d.message->properties.message_expiry_interval &&
+      if (d.message->properties->message_expiry_interval &&
           d.message->remaining_expiry(now) == std::uint32_t{0}) {
         bump(core_->counters.dropped_expired);  // [MQTT-3.3.2-5]
         queue.pop_front();

@@ -12,7 +12,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,7 +21,9 @@
 #include <vector>
 
 #include "broker/hooks.hpp"
+#include "broker/lazy_deque.hpp"
 #include "broker/message.hpp"
+#include "broker/subscription_ids.hpp"
 #include "broker/topic_tree.hpp"
 
 namespace dynamq::broker {
@@ -31,12 +32,13 @@ class BrokerCore;
 class Connection;
 
 // A message on its way to one session, at the QoS and with the retain flag it gets there.
+// One per queued message per subscriber: kept small (sizeof guarded by a unit test).
 struct Delivery {
   MessagePtr message;
+  std::shared_ptr<const ShareKey> share;  // set when routed through a shared subscription
+  SubscriptionIds subscription_ids;
   std::uint8_t qos = 0;
   bool retain = false;
-  std::shared_ptr<const ShareKey> share;  // set when routed through a shared subscription
-  std::vector<std::uint32_t> subscription_ids;
 };
 
 // A QoS 1/2 message sent and not yet completely acknowledged.
@@ -89,8 +91,9 @@ class Session {
   // alive (no session ↔ connection cycle). `attached` is its identity, null while offline.
   std::weak_ptr<Connection> connection;
   const Connection* attached = nullptr;
-  std::deque<Delivery> queue;     // not yet sent
-  std::deque<Outgoing> inflight;  // sent, in send order
+  // Allocated on first use: an idle session queues nothing.
+  LazyDeque<Delivery> queue;     // not yet sent
+  LazyDeque<Outgoing> inflight;  // sent, in send order
   std::uint16_t last_packet_id = 0;
   std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent (or pending), no PUBREL yet
   std::map<std::string, SubscriptionRecord> subscriptions;  // by the filter as subscribed
@@ -99,11 +102,22 @@ class Session {
   std::uint32_t expiry_interval = 0;
   ClientInfo info;          // of the last connection (hooks called off-connection)
   std::uint64_t epoch = 0;  // bumped on every attach: stale timers do nothing
-  boost::asio::any_io_executor timer_executor;
-  std::shared_ptr<boost::asio::steady_timer> expiry_timer;
-  std::shared_ptr<boost::asio::steady_timer> will_timer;
-  std::optional<DelayedWill> delayed_will;
+  // What only a session that went offline needs: its timers (kept after a reconnect, so
+  // shutdown can still cancel them) and a will waiting for its delay. Null until then.
+  struct Offline {
+    boost::asio::any_io_executor timer_executor;
+    std::shared_ptr<boost::asio::steady_timer> expiry_timer;
+    std::shared_ptr<boost::asio::steady_timer> will_timer;
+    std::unique_ptr<DelayedWill> delayed_will;  // null unless a will waits for its delay
+  };
+  std::unique_ptr<Offline> offline;
   std::unique_ptr<SessionBackpressure> backpressure;  // null until first congested
+  Offline& offline_state() {
+    if (!offline) {
+      offline = std::make_unique<Offline>();
+    }
+    return *offline;
+  }
 
   // Next free packet id for an outgoing QoS 1/2 message (caller holds mutex).
   std::uint16_t next_packet_id();

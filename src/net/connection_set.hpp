@@ -1,36 +1,73 @@
 // The connections living on one loop, so shutdown can close what the broker did not.
 #pragma once
 
-#include <string>
-#include <unordered_set>
+#include <cstddef>
 #include <vector>
 
 namespace dynamq::net {
 
-// What a loop needs to know about any connection, whatever its transport.
+class ConnectionSet;
+
+// What a loop needs to know about any connection, whatever its transport. The set links
+// its members through these two pointers, so membership allocates nothing (a hash-set node
+// and bucket cost ~40 bytes per connection).
 class LoopConnection {
  public:
   virtual ~LoopConnection() = default;
   // Closes the transport now, dropping unwritten bytes (shutdown deadline passed).
   virtual void abort() = 0;
+
+ private:
+  friend class ConnectionSet;
+  LoopConnection* prev_ = nullptr;
+  LoopConnection* next_ = nullptr;
+  bool linked_ = false;
 };
 
-// Touched only from its loop's thread: no lock.
+// An intrusive doubly linked list. Touched only from its loop's thread: no lock.
 class ConnectionSet {
  public:
-  void add(LoopConnection* c) { set_.insert(c); }
-  void remove(LoopConnection* c) { set_.erase(c); }
-  [[nodiscard]] std::size_t size() const { return set_.size(); }
+  void add(LoopConnection* c) {
+    if (c->linked_) {
+      return;
+    }
+    c->linked_ = true;
+    c->prev_ = nullptr;
+    c->next_ = head_;
+    if (head_ != nullptr) {
+      head_->prev_ = c;
+    }
+    head_ = c;
+    ++size_;
+  }
+  void remove(LoopConnection* c) {
+    if (!c->linked_) {
+      return;
+    }
+    (c->prev_ != nullptr ? c->prev_->next_ : head_) = c->next_;
+    if (c->next_ != nullptr) {
+      c->next_->prev_ = c->prev_;
+    }
+    c->prev_ = c->next_ = nullptr;
+    c->linked_ = false;
+    --size_;
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
   void abort_all() {
     // abort() removes the connection from the set: iterate over a copy.
-    const std::vector<LoopConnection*> all(set_.begin(), set_.end());
+    std::vector<LoopConnection*> all;
+    all.reserve(size_);
+    for (LoopConnection* c = head_; c != nullptr; c = c->next_) {
+      all.push_back(c);
+    }
     for (auto* c : all) {
       c->abort();
     }
   }
 
  private:
-  std::unordered_set<LoopConnection*> set_;
+  LoopConnection* head_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 }  // namespace dynamq::net

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "broker/client_link.hpp"
+#include "broker/plain_allocator.hpp"
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
@@ -75,8 +76,7 @@ class StreamConnection final : public broker::ClientLink,
         remote_(std::move(remote)),
         identity_(listener_->use_identity_as_username
                       ? verified_peer_common_name(tls_session_of(stream_))
-                      : std::string()),
-        deadline_(loop.context()) {}
+                      : std::string()) {}
 
   // Creates the handler and starts reading; call on the loop's thread.
   void start() {
@@ -92,7 +92,11 @@ class StreamConnection final : public broker::ClientLink,
       finish();
       return;
     }
-    asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
+    if constexpr (kPlainTcp) {
+      wait_readable();
+    } else {
+      asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
+    }
   }
 
   // --- broker::ClientLink -------------------------------------------------------------
@@ -152,15 +156,78 @@ class StreamConnection final : public broker::ClientLink,
 
   auto& socket() { return boost::beast::get_lowest_layer(stream_); }
 
-  // `self` keeps the connection alive for as long as the loop runs.
+  // Plain TCP reads with a handler instead of a coroutine: an idle connection then holds one
+  // pending wait operation (~150 bytes, its handler keeps the connection alive) where the
+  // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
+  // (bench/README.md, idle memory). One turn of reading is read_turn().
+  //
+  // The operation gets an exactly sized block (PlainAllocator), not one of Asio's recycled
+  // blocks, which keep the size of whatever used them first (on the accept path: ~300 B).
+  void wait_readable() {
+    socket().async_wait(tcp::socket::wait_read,
+                        asio::bind_allocator(broker::PlainAllocator<void>(),
+                                             [self = this->shared_from_this()](error_code ec) {
+                                               if (ec) {
+                                                 self->finish();
+                                                 return;
+                                               }
+                                               self->read_turn();
+                                             }));
+  }
+
+  // Plain TCP, one turn: read what is there into the loop's buffer. A full buffer means more
+  // is probably waiting: yield (post, no syscall) and read again without waiting for
+  // readiness. While the broker pauses reading (back-pressure) no operation is pending; the
+  // link ⇄ handler cycle keeps the connection alive and wake_reader() starts the next turn.
+  void read_turn() {
+    try {
+      if (socket_closed_) {
+        finish();
+        return;
+      }
+      if (read_paused_) {
+        parked_ = true;
+        return;
+      }
+      const auto buffer = loop_.read_buffer();
+      error_code ec;
+      const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        wait_readable();
+        return;
+      }
+      if (ec) {
+        finish();  // EOF or reset
+        return;
+      }
+      deliver(buffer.first(n));
+      if (socket_closed_) {
+        finish();
+      } else if (n < buffer.size()) {
+        wait_readable();
+      } else {
+        next_turn();
+      }
+    } catch (const std::exception& e) {
+      // The handler threw: a bug in one connection must not take the loop down.
+      spdlog::error("{} {}: closing after an internal error: {}", listener_->name, remote_,
+                    e.what());
+      finish();
+    }
+  }
+
+  void next_turn() {
+    asio::post(loop_.context(), asio::bind_allocator(broker::PlainAllocator<void>(),
+                                                     [self = this->shared_from_this()] {
+                                                       self->read_turn();
+                                                     }));
+  }
+
+  // Other streams: a coroutine; `self` keeps the connection alive while the loop runs.
   awaitable<void> read_loop(std::shared_ptr<Self> self) {
     (void)self;
     try {
-      if constexpr (kPlainTcp) {
-        co_await read_ready_loop();
-      } else {
-        co_await read_some_loop();
-      }
+      co_await read_some_loop();
       if constexpr (kTlsShutdown) {
         if (lingering_ && !socket_closed_) {
           // Our close_notify, then the peer's; close_linger bounds the wait (on_deadline).
@@ -173,49 +240,6 @@ class StreamConnection final : public broker::ClientLink,
                     e.what());
     }
     finish();
-  }
-
-  // Plain TCP: wait until readable, then read what is there into the loop's buffer; one read
-  // per turn. A full buffer means more is probably waiting: yield (post, no syscall) and read
-  // again without waiting for readiness.
-  awaitable<void> read_ready_loop() {
-    bool wait = true;
-    for (;;) {
-      if (read_paused_ && !socket_closed_) {
-        co_await paused();
-        wait = false;  // data may have arrived meanwhile; a read finds out
-      }
-      if (socket_closed_) {
-        co_return;
-      }
-      if (wait) {
-        auto [wait_ec] = co_await socket().async_wait(tcp::socket::wait_read, use_awaitable_tuple);
-        if (wait_ec || socket_closed_) {
-          co_return;
-        }
-        if (read_paused_) {
-          continue;
-        }
-      }
-      const auto buffer = loop_.read_buffer();
-      error_code ec;
-      const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        wait = true;
-        continue;
-      }
-      if (ec) {
-        co_return;  // EOF or reset
-      }
-      deliver(buffer.first(n));
-      if (socket_closed_) {
-        co_return;
-      }
-      wait = n < buffer.size();
-      if (!wait) {
-        co_await asio::post(loop_.context(), use_awaitable);
-      }
-    }
   }
 
   // Any other stream: a buffer of its own and async_read_some.
@@ -264,6 +288,10 @@ class StreamConnection final : public broker::ClientLink,
   void wake_reader() {
     if (resume_) {
       asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
+    }
+    if (parked_) {
+      parked_ = false;
+      next_turn();
     }
   }
 
@@ -393,13 +421,16 @@ class StreamConnection final : public broker::ClientLink,
   // common on TLS and WebSocket where every write is asynchronous) re-arms it; the wait it
   // cancels sees a newer generation and leaves the state alone.
   void arm_timer() {
-    if (timer_armed_ && deadline_at_ >= deadline_.expiry()) {
+    if (timer_armed_ && deadline_at_ >= deadline_->expiry()) {
       return;
     }
     timer_armed_ = true;
-    deadline_.expires_at(deadline_at_);
+    if (!deadline_) {
+      deadline_ = std::make_unique<asio::steady_timer>(loop_.context());
+    }
+    deadline_->expires_at(deadline_at_);
     const auto gen = ++timer_generation_;
-    deadline_.async_wait([self = this->shared_from_this(), gen](error_code ec) {
+    deadline_->async_wait([self = this->shared_from_this(), gen](error_code ec) {
       if (gen != self->timer_generation_) {
         return;
       }
@@ -435,8 +466,10 @@ class StreamConnection final : public broker::ClientLink,
     socket_closed_ = true;
     error_code ec;
     socket().close(ec);  // the read loop wakes with an error and calls finish()
-    deadline_.cancel();
-    wake_reader();  // a paused read loop sees socket_closed_ and ends
+    if (deadline_) {
+      deadline_->cancel();
+    }
+    wake_reader();  // a paused reader sees socket_closed_ and ends
   }
 
   // The transport is gone: tell the handler once and break the link ⇄ handler cycle.
@@ -470,7 +503,9 @@ class StreamConnection final : public broker::ClientLink,
   std::size_t queued_bytes_ = 0;
   std::size_t inflight_bytes_ = 0;
 
-  asio::steady_timer deadline_;
+  // Created on the first deadline (a blocked write, a graceful close): an idle connection
+  // has neither, and an Asio timer is ~90 bytes.
+  std::unique_ptr<asio::steady_timer> deadline_;
   std::chrono::steady_clock::time_point deadline_at_{};
   bool timer_armed_ = false;
   std::uint64_t timer_generation_ = 0;
@@ -481,7 +516,8 @@ class StreamConnection final : public broker::ClientLink,
   bool socket_closed_ = false;
   bool finished_ = false;
   bool read_paused_ = false;
-  std::unique_ptr<Resume> resume_;  // the paused read loop
+  bool parked_ = false;             // plain TCP: reading paused, no operation pending
+  std::unique_ptr<Resume> resume_;  // other streams: the paused read loop
 };
 
 }  // namespace dynamq::net
