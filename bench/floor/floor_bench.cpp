@@ -255,6 +255,95 @@ BENCHMARK(BM_FanOutQos1Round)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
+// The cheapest possible PUBACK read: k PUBACKs already queued in the socket (no epoll_wait, no
+// wake-up), taken by one recv. One op = one PUBACK. k = 1 is the per-PUBACK floor of eager
+// reading; k = 10 what a broker reading PUBACKs lazily (once per 10, within a window of 20)
+// would pay. The measuring thread queues them itself from the peer end, off the clock.
+void BM_RecvQueuedPubacks(benchmark::State& state) {
+  const int per_recv = static_cast<int>(state.range(0));
+  auto pairs = floor_bench::make_pairs(1);
+  std::string acks;
+  for (int i = 0; i < per_recv; ++i) acks += floor_bench::puback_packet();
+  Tally tally;
+  char buf[4096];
+  for (auto _ : state) {
+    if (::send(pairs[0].peer_fd, acks.data(), acks.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(acks.size())) {
+      state.SkipWithError("send failed");
+      break;
+    }
+    const std::int64_t t0 = floor_bench::thread_cpu_ns();
+    const ssize_t r = ::recv(pairs[0].broker_fd, buf, sizeof buf, 0);
+    const double ns = static_cast<double>(floor_bench::thread_cpu_ns() - t0 - g_clock_ns);
+    if (r != static_cast<ssize_t>(acks.size())) {
+      state.SkipWithError("recv did not return the queued PUBACKs");
+      break;
+    }
+    tally.add(ns);
+    state.SetIterationTime(ns / 1e9);
+  }
+  report(state, tally, per_recv, 0);
+  floor_bench::close_pairs(pairs);
+}
+BENCHMARK(BM_RecvQueuedPubacks)
+    ->ArgName("pubacks_per_recv")
+    ->Arg(1)
+    ->Arg(10)
+    ->Iterations(3000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// Fan-in QoS 1, one message handled eagerly, broker side: a PUBLISH is waiting on the
+// publisher's connection (queued off the clock, so the broker's own wake-up for it is NOT
+// counted); epoll_wait + recv it, send the PUBACK to the publisher and the PUBLISH to the
+// subscriber (two threads on the other CPU, both blocked in epoll_wait, as loadgen's
+// publisher and subscriber loops), then wait for and read the subscriber's PUBACK.
+// One op = one message.
+void BM_FanInQos1Round(benchmark::State& state) {
+  auto pairs = floor_bench::make_pairs(2);  // [0] publisher, [1] subscriber
+  const int ep = broker_epoll(pairs);
+  const std::string publish = floor_bench::publish_packet();
+  const std::string puback = floor_bench::puback_packet();
+  Peer publisher({pairs[0].peer_fd}, g_peer_cpu, Peer::Mode::reader, false, publish.size());
+  Peer subscriber({pairs[1].peer_fd}, g_peer_cpu, Peer::Mode::reader, true, publish.size());
+  std::vector<epoll_event> events(pairs.size());
+  char buf[4096];
+  std::uint64_t n = 0;
+  Tally tally;
+  double waits = 0;
+  for (auto _ : state) {
+    publisher.wait_read_and_asleep(n * puback.size());
+    subscriber.wait_read_and_asleep(n * publish.size());
+    if (::send(pairs[0].peer_fd, publish.data(), publish.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(publish.size())) {
+      state.SkipWithError("send failed");
+      break;
+    }
+    const std::int64_t t0 = floor_bench::thread_cpu_ns();
+    int w = ::epoll_wait(ep, events.data(), 1, -1);
+    bool ok = w == 1 && ::recv(pairs[0].broker_fd, buf, sizeof buf, 0) ==
+                            static_cast<ssize_t>(publish.size());
+    ok = ok && ::send(pairs[0].broker_fd, puback.data(), puback.size(), MSG_NOSIGNAL) ==
+                   static_cast<ssize_t>(puback.size());
+    ok = ok && ::send(pairs[1].broker_fd, publish.data(), publish.size(), MSG_NOSIGNAL) ==
+                   static_cast<ssize_t>(publish.size());
+    const int w2 = ok ? read_all(ep, pairs, events, puback.size()) : -1;
+    const double ns = static_cast<double>(floor_bench::thread_cpu_ns() - t0 - g_clock_ns);
+    if (w2 < 0) {
+      state.SkipWithError("send/recv failed");
+      break;
+    }
+    ++n;
+    tally.add(ns);
+    waits += w + w2;
+    state.SetIterationTime(ns / 1e9);
+  }
+  report(state, tally, 1, waits);
+  ::close(ep);
+  floor_bench::close_pairs(pairs);
+}
+BENCHMARK(BM_FanInQos1Round)->Iterations(3000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
 // Our own flags, removed from argv before Google Benchmark sees it.
 bool take_flag(const char* arg, const char* name, int& value) {
   const std::size_t len = std::strlen(name);
