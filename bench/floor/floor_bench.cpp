@@ -106,6 +106,13 @@ void report(benchmark::State& state, Tally& tally, double per_iteration, double 
   state.counters["load1"] = load_average();
 }
 
+// How often the peer thread returned from epoll_wait per op: ~1 per op means (nearly) every
+// send found it asleep and woke it; 1/N per op for a burst of N, one wake-up per burst.
+void peer_wakeups(benchmark::State& state, const Peer& peer, double per_iteration) {
+  state.counters["peer_wakeups_per_op"] = benchmark::Counter(
+      static_cast<double>(peer.wakeups()) / per_iteration, benchmark::Counter::kAvgIterations);
+}
+
 // (a), (b), (d): one non-blocking send of k PUBLISHes (k = msgs_per_write) to each of N
 // sockets whose reader is blocked in epoll_wait on the other CPU. One op = one message.
 void BM_SendToSleepingReader(benchmark::State& state) {
@@ -133,6 +140,7 @@ void BM_SendToSleepingReader(benchmark::State& state) {
     state.SetIterationTime(ns / 1e9);
   }
   report(state, tally, sockets * per_write, 0);
+  peer_wakeups(state, peer, sockets * per_write);
   state.counters["cpu_us_per_write"] =
       benchmark::Counter(tally.total / 1e3 / sockets, benchmark::Counter::kAvgIterations);
   floor_bench::close_pairs(pairs);
@@ -244,6 +252,7 @@ void BM_FanOutQos1Round(benchmark::State& state) {
     state.SetIterationTime(ns / 1e9);
   }
   report(state, tally, sockets, waits);
+  peer_wakeups(state, peer, sockets);
   ::close(ep);
   floor_bench::close_pairs(pairs);
 }

@@ -186,6 +186,7 @@ void Peer::run_reader() {
     in_wait_.store(true);
     const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1);
     in_wait_.store(false);
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
     for (int e = 0; e < n; ++e) {
       const std::size_t i = events[e].data.u64;
       if (i == fds_.size()) continue;  // stop

@@ -60,6 +60,8 @@ class Peer {
   // reader: spin (off the measured clock) until `bytes` have been read in total and the peer
   // thread is blocked in epoll_wait again.
   void wait_read_and_asleep(std::uint64_t bytes) const;
+  // reader: how many times epoll_wait returned (the peer was woken or found work).
+  std::uint64_t wakeups() const { return wakeups_.load(); }
   // puback_sender: ask for one round of PUBACKs, sent once thread `waiter` sleeps.
   void request(pid_t waiter);
   // puback_sender: spin until the last requested round has been sent.
@@ -78,6 +80,7 @@ class Peer {
   std::atomic<pid_t> tid_{0};
   std::atomic<bool> in_wait_{false};
   std::atomic<std::uint64_t> bytes_read_{0};
+  std::atomic<std::uint64_t> wakeups_{0};
   std::atomic<pid_t> waiter_{0};
   std::atomic<std::uint64_t> requested_{0};
   std::atomic<std::uint64_t> sent_{0};
