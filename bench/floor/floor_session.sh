@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "The floor at fixed load" (bench/README.md) in one session: floor_bench, the fixed-load
 # comparison (fan-out QoS 0/1, fan-in QoS 1), floor_bench again, perf profiles of both
-# brokers at the fan-out QoS 1 fixed load (and dynamq at the other two), then the tables.
+# brokers at the three fixed loads (sleeps of loadgen and broker per delivery), then the tables.
 # The 1-minute load average is logged every 15 s to OUT/loadavg.log.
 #   bench/floor/floor_session.sh [OUT_DIR]      (builds dynamq, loadgen, floor_bench first)
 set -euo pipefail
@@ -26,17 +26,19 @@ rate() {  # messages/s per publisher of the fixed-load row of scenario $2 in $1
 rows=[r for r in json.load(open(sys.argv[1]))["scenarios"] if r["fixed"] and r["name"]==sys.argv[2]]
 r=rows[0]; print(r["target"]/(50 if r["name"].startswith("fan-in") else 100))' "$1" "$2"; }
 profile() { DYNAMQ_BUILD="$build" /usr/bin/python3 "$root/bench/floor/profile_fixed.py" \
-              --scenario "$1" --rate "$2" --kind "$3" >"$out/$4" 2>&1; }
+              --scenario "$1" --rate "$2" --kind "$3" --json-out "$out/prof_$4.json" \
+              >"$out/prof_$4.txt" 2>&1; }
 
 floor floor1.json
 compare "fan-out" fanout.json
 compare "fan-in QoS 1" fanin.json
 floor floor2.json
-profile "fan-out QoS 1" "$(rate "$out/fanout.json" "fan-out QoS 1")" dynamq prof_fanout_q1_dynamq.txt
-profile "fan-out QoS 1" "$(rate "$out/fanout.json" "fan-out QoS 1")" mosquitto prof_fanout_q1_mosquitto.txt
-profile "fan-out QoS 0" "$(rate "$out/fanout.json" "fan-out QoS 0")" dynamq prof_fanout_q0_dynamq.txt
-profile "fan-in QoS 1" "$(rate "$out/fanin.json" "fan-in QoS 1")" dynamq prof_fanin_q1_dynamq.txt
+for kind in dynamq mosquitto; do
+  profile "fan-out QoS 1" "$(rate "$out/fanout.json" "fan-out QoS 1")" $kind fanout_q1_$kind
+  profile "fan-out QoS 0" "$(rate "$out/fanout.json" "fan-out QoS 0")" $kind fanout_q0_$kind
+  profile "fan-in QoS 1" "$(rate "$out/fanin.json" "fan-in QoS 1")" $kind fanin_q1_$kind
+done
 
 /usr/bin/python3 "$root/bench/floor/floor_table.py" --floor "$out/floor1.json" "$out/floor2.json" \
-  --compare "$out/fanout.json" "$out/fanin.json" | tee "$out/floor_table.md"
+  --compare "$out/fanout.json" "$out/fanin.json" --profiles "$out"/prof_*.json | tee "$out/floor_table.md"
 echo "results in $out" >&2

@@ -5,7 +5,8 @@ Reads one or more floor_bench JSON files (--benchmark_out) and compare_mosquitto
 --json-out files, and prints two Markdown tables: the measured primitives, and per
 fixed-load scenario the per-delivery floor next to 0.5 × mosquitto's measured CPU.
 
-  floor_table.py --floor f1.json f2.json --compare fanout.json fanin.json
+  floor_table.py --floor f1.json f2.json --compare fanout.json fanin.json \
+      [--profiles prof_*.json]
 """
 import argparse
 import json
@@ -43,6 +44,7 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--floor", nargs="+", required=True)
     p.add_argument("--compare", nargs="+", required=True)
+    p.add_argument("--profiles", nargs="*", help="profile_fixed.py --json-out files")
     a = p.parse_args()
     runs = load_floor(a.floor)
     fixed = load_fixed(a.compare)
@@ -65,47 +67,65 @@ def main():
     recv1 = mean("RecvQueuedPubacks/pubacks_per_recv:1")
     recv10 = mean("RecvQueuedPubacks/pubacks_per_recv:10")
     fanin = mean("FanInQos1Round")
-    # scenario: [(column, µs or None, recipe)] — None: no such floor for this scenario.
-    floors = {
-        "fan-out QoS 0": [
-            ("eager", send100, "one send per delivery to 100 sockets whose reader thread "
-                               "sleeps in epoll_wait (SendToSleepingReader/100), per write"),
-            ("lazy", send100, "the same (no PUBACKs at QoS 0)"),
-            ("bound", nowait, "a send that wakes nobody (SendNoWaiter)")],
-        "fan-out QoS 1": [
-            ("eager", round100, f"FanOutQos1Round/100: send + PUBACKs read as they arrive "
-                                f"(the parts measured alone: {send100:.2f} + {ack100:.2f})"),
-            ("lazy", send100 + recv10, "SendToSleepingReader/100 + one recv per 10 queued "
-                                       "PUBACKs (RecvQueuedPubacks/10)"),
-            ("bound", nowait + recv10, "SendNoWaiter + RecvQueuedPubacks/10")],
-        "fan-in QoS 1": [
-            ("eager", None, f"none: one message alone (FanInQos1Round, {fanin:.1f} µs) costs "
-                            "more than both brokers spend per message in the run, where "
-                            "wake-ups are shared between messages"),
-            ("lazy", None, "none (see eager)"),
-            ("bound", recv1 + nowait + recv10 + nowait / 10,
-             "recv of the PUBLISH (RecvQueuedPubacks/1) + its send to the subscriber "
-             "(SendNoWaiter) + 1/10 of a recv of 10 PUBACKs + 1/10 of a PUBACK send")],
-    }
+    send1 = mean("SendToSleepingReader/sockets:1/msgs_per_write:1")
+    ack1 = mean("ReadPubacks/sockets:1")
+    wake = send1 - nowait  # extra cost of a send that must wake the sleeping reader
+    sleep = ack1 - recv1  # extra cost of an epoll_wait that sleeps until data arrives
+    print(f"Derived: a send that wakes the reader costs {wake:.2f} µs more than one that does "
+          f"not ({send1:.2f} - {nowait:.2f}); an epoll_wait that sleeps until the PUBACK comes "
+          f"costs {sleep:.2f} µs more than a recv of a queued one ({ack1:.2f} - {recv1:.2f}).")
+    print()
+
+    # Sleeps per delivered message in the profiled runs (fewest of the two brokers' runs):
+    # loadgen's minus one per published message (its publisher thread sleeps until the next
+    # scheduled send), and the broker's own.
+    sleeps = {}
+    for path in a.profiles or []:
+        r = json.load(open(path))
+        lg = max(0.0, (r["loadgen_sleeps"] - r["published"]) / r["delivered"])
+        br = r["broker_sleeps"] / r["delivered"]
+        old = sleeps.get(r["scenario"], (lg, br))
+        sleeps[r["scenario"]] = (min(old[0], lg), min(old[1], br))
+
+    # Per delivered message: sends, eager PUBACK recvs, lazy PUBACK recvs (a recv per 10),
+    # recvs of the PUBLISH from the publisher.
+    ops = {"fan-out QoS 0": (1, 0, 0, 0.01), "fan-out QoS 1": (1, 1, 0.1, 0.01),
+           "fan-in QoS 1": (2, 1, 0.1, 1)}
+    rounds = {"fan-out QoS 0": send100, "fan-out QoS 1": round100, "fan-in QoS 1": fanin}
     print("| fixed-load scenario | offered | load1 d / m | dynamq µs/msg (user + sys) "
-          "| mosquitto µs/msg (user + sys) | 0.5 × mosquitto "
-          "| eager floor µs (÷ mosquitto) | lazy-PUBACK floor µs (÷ m) "
-          "| no-wake-up bound µs (÷ m) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, cols in floors.items():
+          "| mosquitto µs/msg (user + sys) | 0.5 × m | sleeps/msg loadgen, broker "
+          "| floor, eager µs (÷ m) | floor, lazy PUBACKs µs (÷ m) | no-wake-up bound µs (÷ m) "
+          "| floor_bench round µs (÷ m) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, (sends, eager, lazy, reads) in ops.items():
         if name not in fixed:
             continue
         d, m = fixed[name]["dynamq"], fixed[name]["mosquitto"]
         mos = per_msg(m)
-        cells = " | ".join("—" if v is None else f"{v:.2f} ({v / mos:.2f})" for _, v, _ in cols)
+        base = sends * nowait + reads * recv1
+        bound = base + lazy * recv1
+        cells = []
+        if name in sleeps:
+            lg, br = sleeps[name]
+            cells.append(f"{lg:.3f}, {br:.3f}")
+            cells.append(base + eager * recv1 + lg * wake + br * sleep)
+            cells.append(base + lazy * recv1 + lg * wake + min(br, reads) * sleep)
+        else:
+            cells += ["—", None, None]
+        cells += [bound, rounds[name]]
+        text = " | ".join(c if isinstance(c, str) else "—" if c is None else
+                          f"{c:.2f} ({c / mos:.2f})" for c in cells)
         print(f"| {name} | {fixed[name]['offered']} | {d['loadavg']} / {m['loadavg']} | "
               f"{per_msg(d):.2f} ({per_msg(d, 'broker_user_s'):.1f} + "
               f"{per_msg(d, 'broker_sys_s'):.1f}) = {per_msg(d) / mos:.2f}× | {mos:.2f} "
               f"({per_msg(m, 'broker_user_s'):.1f} + {per_msg(m, 'broker_sys_s'):.1f}) | "
-              f"{mos / 2:.2f} | {cells} |")
+              f"{mos / 2:.2f} | {text} |")
     print()
-    for name, cols in floors.items():
-        print(f"* {name}: " + "; ".join(f"{label}: {recipe}" for label, _, recipe in cols) + ".")
+    print(f"floor = sends × {nowait:.2f} + PUBACK recvs × {recv1:.2f} (lazy: 0.1 per delivery) "
+          f"+ PUBLISH recvs × {recv1:.2f} + loadgen sleeps × {wake:.2f} + broker sleeps × "
+          f"{sleep:.2f} (lazy: at most one per PUBLISH read); bound: the same without sleeps. "
+          "Rounds: fan-out QoS 0 = SendToSleepingReader/100, fan-out QoS 1 = "
+          "FanOutQos1Round/100, fan-in QoS 1 = FanInQos1Round (one message alone).")
 
 
 if __name__ == "__main__":

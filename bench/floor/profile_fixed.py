@@ -12,8 +12,10 @@ symbols of the user-space part and of the whole.
 Only loopback; the broker, loadgen and perf are stopped here, by PID.
 """
 import argparse
+import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -31,6 +33,16 @@ def perf_report(data, sort, extra=()):
     return [line for line in out.splitlines() if line.strip() and not line.startswith("#")]
 
 
+def voluntary_switches(pid):
+    """Voluntary context switches (sleeps) of every thread of pid."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                total += int(line.split()[1])
+    return total
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,6 +57,7 @@ def main():
     p.add_argument("--duration", type=float, default=10)
     p.add_argument("--warmup", type=float, default=2)
     p.add_argument("--top", type=int, default=25)
+    p.add_argument("--json-out", default="", help="also write the counts here")
     a = p.parse_args()
     # The settings compare_mosquitto.py uses by default (pinned, one io thread).
     args = argparse.Namespace(
@@ -60,8 +73,14 @@ def main():
                                  "-o", str(data), "-p", str(broker.pid)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         user0, sys0 = cm.cpu_times(broker.pid)
+        broker_sleeps0 = voluntary_switches(broker.pid)
+        # loadgen is the only child reaped in between: its voluntary context switches (each
+        # one a sleep, then a wake-up, mostly by the broker's sends) over the whole run.
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = cm.run_loadgen(args, broker.port, extra + timing, a.warmup + a.duration + 120)
+        children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         user1, sys1 = cm.cpu_times(broker.pid)
+        broker_sleeps = voluntary_switches(broker.pid) - broker_sleeps0
         perf.send_signal(signal.SIGINT)
         perf.wait(timeout=60)
     delivered = result["delivered"]
@@ -71,6 +90,18 @@ def main():
     print(f"broker CPU per delivered message: user {(user1 - user0) / delivered * 1e6:.2f} µs + "
           f"system {(sys1 - sys0) / delivered * 1e6:.2f} µs = "
           f"{(user1 - user0 + sys1 - sys0) / delivered * 1e6:.2f} µs")
+    nvcsw = children1.ru_nvcsw - children0.ru_nvcsw
+    print(f"loadgen (all threads, whole run incl. warm-up and set-up): {nvcsw} voluntary "
+          f"context switches, {result['published']} published, {delivered} delivered: "
+          f"{nvcsw / delivered:.3f} sleeps per delivered message")
+    print(f"broker: {broker_sleeps} voluntary context switches: "
+          f"{broker_sleeps / delivered:.3f} sleeps per delivered message")
+    if a.json_out:
+        Path(a.json_out).write_text(json.dumps({
+            "scenario": a.scenario, "kind": a.kind, "rate": a.rate, "loadavg": load,
+            "delivered": delivered, "published": result["published"],
+            "loadgen_sleeps": nvcsw, "broker_sleeps": broker_sleeps,
+            "broker_user_s": user1 - user0, "broker_sys_s": sys1 - sys0}))
     print("\nperf samples by DSO:")
     print("\n".join(perf_report(data, "dso", ["-g", "none"])[:8]))
     # Kernel entry points with their callees (kernel call chains are exact; user-space ones
