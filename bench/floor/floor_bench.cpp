@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "loopback_peer.hpp"
@@ -106,6 +108,14 @@ void report(benchmark::State& state, Tally& tally, double per_iteration, double 
   state.counters["load1"] = load_average();
 }
 
+// At a fixed load a broker's bursts are milliseconds apart and the CPU runs other work in
+// between (here: other processes), so its caches are cold when it sends. `gap_us` > 0 sleeps
+// that long before each measured section (off the clock) to reproduce that; 0 measures
+// back-to-back iterations with warm caches.
+void idle_gap(std::int64_t gap_us) {
+  if (gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(gap_us));
+}
+
 // How often the peer thread returned from epoll_wait per op: ~1 per op means (nearly) every
 // send found it asleep and woke it; 1/N per op for a burst of N, one wake-up per burst.
 void peer_wakeups(benchmark::State& state, const Peer& peer, double per_iteration) {
@@ -118,6 +128,7 @@ void peer_wakeups(benchmark::State& state, const Peer& peer, double per_iteratio
 void BM_SendToSleepingReader(benchmark::State& state) {
   const int sockets = static_cast<int>(state.range(0));
   const int per_write = static_cast<int>(state.range(1));
+  const std::int64_t gap_us = state.range(2);
   auto pairs = floor_bench::make_pairs(sockets);
   std::string data;
   for (int i = 0; i < per_write; ++i) data += floor_bench::publish_packet();
@@ -126,6 +137,7 @@ void BM_SendToSleepingReader(benchmark::State& state) {
   Tally tally;
   for (auto _ : state) {
     peer.wait_read_and_asleep(sent);
+    idle_gap(gap_us);
     const std::int64_t t0 = floor_bench::thread_cpu_ns();
     for (const TcpPair& p : pairs) {
       if (::send(p.broker_fd, data.data(), data.size(), MSG_NOSIGNAL) !=
@@ -146,12 +158,19 @@ void BM_SendToSleepingReader(benchmark::State& state) {
   floor_bench::close_pairs(pairs);
 }
 BENCHMARK(BM_SendToSleepingReader)
-    ->ArgNames({"sockets", "msgs_per_write"})
-    ->Args({1, 1})
-    ->Args({100, 1})
-    ->Args({1, 4})
-    ->Args({1, 16})
+    ->ArgNames({"sockets", "msgs_per_write", "gap_us"})
+    ->Args({1, 1, 0})
+    ->Args({100, 1, 0})
+    ->Args({1, 4, 0})
+    ->Args({1, 16, 0})
     ->Iterations(3000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SendToSleepingReader)
+    ->ArgNames({"sockets", "msgs_per_write", "gap_us"})
+    ->Args({1, 1, 7500})
+    ->Args({100, 1, 7500})
+    ->Iterations(400)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -162,7 +181,9 @@ void BM_SendNoWaiter(benchmark::State& state) {
   const std::string data = floor_bench::publish_packet();
   Tally tally;
   char buf[4096];
+  const std::int64_t gap_us = state.range(0);
   for (auto _ : state) {
+    idle_gap(gap_us);
     const std::int64_t t0 = floor_bench::thread_cpu_ns();
     const ssize_t r = ::send(pairs[0].broker_fd, data.data(), data.size(), MSG_NOSIGNAL);
     const double ns = static_cast<double>(floor_bench::thread_cpu_ns() - t0 - g_clock_ns);
@@ -177,7 +198,18 @@ void BM_SendNoWaiter(benchmark::State& state) {
   report(state, tally, 1, 0);
   floor_bench::close_pairs(pairs);
 }
-BENCHMARK(BM_SendNoWaiter)->Iterations(3000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SendNoWaiter)
+    ->ArgName("gap_us")
+    ->Arg(0)
+    ->Iterations(3000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SendNoWaiter)
+    ->ArgName("gap_us")
+    ->Arg(7500)
+    ->Iterations(400)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // (c): the broker blocked in epoll_wait; the peer (other CPU) then sends one 4-byte PUBACK on
 // each of N sockets; the broker wakes and reads them all (epoll_wait + one recv per ready
@@ -225,6 +257,7 @@ BENCHMARK(BM_ReadPubacks)
 // in the real protocol). The check that (b) + (c) add up.
 void BM_FanOutQos1Round(benchmark::State& state) {
   const int sockets = static_cast<int>(state.range(0));
+  const std::int64_t gap_us = state.range(1);
   auto pairs = floor_bench::make_pairs(sockets);
   const int ep = broker_epoll(pairs);
   const std::string data = floor_bench::publish_packet();
@@ -235,6 +268,7 @@ void BM_FanOutQos1Round(benchmark::State& state) {
   double waits = 0;
   for (auto _ : state) {
     peer.wait_read_and_asleep(sent);
+    idle_gap(gap_us);
     const std::int64_t t0 = floor_bench::thread_cpu_ns();
     bool ok = true;
     for (const TcpPair& p : pairs)
@@ -257,10 +291,16 @@ void BM_FanOutQos1Round(benchmark::State& state) {
   floor_bench::close_pairs(pairs);
 }
 BENCHMARK(BM_FanOutQos1Round)
-    ->ArgName("sockets")
-    ->Arg(1)
-    ->Arg(100)
+    ->ArgNames({"sockets", "gap_us"})
+    ->Args({1, 0})
+    ->Args({100, 0})
     ->Iterations(3000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_FanOutQos1Round)
+    ->ArgNames({"sockets", "gap_us"})
+    ->Args({100, 7500})
+    ->Iterations(400)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -270,6 +310,7 @@ BENCHMARK(BM_FanOutQos1Round)
 // would pay. The measuring thread queues them itself from the peer end, off the clock.
 void BM_RecvQueuedPubacks(benchmark::State& state) {
   const int per_recv = static_cast<int>(state.range(0));
+  const std::int64_t gap_us = state.range(1);
   auto pairs = floor_bench::make_pairs(1);
   std::string acks;
   for (int i = 0; i < per_recv; ++i) acks += floor_bench::puback_packet();
@@ -281,6 +322,7 @@ void BM_RecvQueuedPubacks(benchmark::State& state) {
       state.SkipWithError("send failed");
       break;
     }
+    idle_gap(gap_us);
     const std::int64_t t0 = floor_bench::thread_cpu_ns();
     const ssize_t r = ::recv(pairs[0].broker_fd, buf, sizeof buf, 0);
     const double ns = static_cast<double>(floor_bench::thread_cpu_ns() - t0 - g_clock_ns);
@@ -295,10 +337,16 @@ void BM_RecvQueuedPubacks(benchmark::State& state) {
   floor_bench::close_pairs(pairs);
 }
 BENCHMARK(BM_RecvQueuedPubacks)
-    ->ArgName("pubacks_per_recv")
-    ->Arg(1)
-    ->Arg(10)
+    ->ArgNames({"pubacks_per_recv", "gap_us"})
+    ->Args({1, 0})
+    ->Args({10, 0})
     ->Iterations(3000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RecvQueuedPubacks)
+    ->ArgNames({"pubacks_per_recv", "gap_us"})
+    ->Args({1, 7500})
+    ->Iterations(400)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -60,20 +60,30 @@ def main():
               f"{' / '.join(f'{r[2]:.1f}' for r in rs)} |")
     print()
 
-    send100 = mean("SendToSleepingReader/sockets:100/msgs_per_write:1")
-    nowait = mean("SendNoWaiter")
+    send100 = mean("SendToSleepingReader/sockets:100/msgs_per_write:1/gap_us:0")
+    nowait = mean("SendNoWaiter/gap_us:0")
     ack100 = mean("ReadPubacks/sockets:100")
-    round100 = mean("FanOutQos1Round/sockets:100")
-    recv1 = mean("RecvQueuedPubacks/pubacks_per_recv:1")
-    recv10 = mean("RecvQueuedPubacks/pubacks_per_recv:10")
+    round100 = mean("FanOutQos1Round/sockets:100/gap_us:0")
+    recv1 = mean("RecvQueuedPubacks/pubacks_per_recv:1/gap_us:0")
+    recv10 = mean("RecvQueuedPubacks/pubacks_per_recv:10/gap_us:0")
     fanin = mean("FanInQos1Round")
-    send1 = mean("SendToSleepingReader/sockets:1/msgs_per_write:1")
+    send1 = mean("SendToSleepingReader/sockets:1/msgs_per_write:1/gap_us:0")
     ack1 = mean("ReadPubacks/sockets:1")
     wake = send1 - nowait  # extra cost of a send that must wake the sleeping reader
     sleep = ack1 - recv1  # extra cost of an epoll_wait that sleeps until data arrives
     print(f"Derived: a send that wakes the reader costs {wake:.2f} µs more than one that does "
           f"not ({send1:.2f} - {nowait:.2f}); an epoll_wait that sleeps until the PUBACK comes "
           f"costs {sleep:.2f} µs more than a recv of a queued one ({ack1:.2f} - {recv1:.2f}).")
+    cold = {n: mean(n) for n in ("SendNoWaiter/gap_us:7500", "RecvQueuedPubacks/pubacks_per_recv:1/gap_us:7500",
+                                  "SendToSleepingReader/sockets:100/msgs_per_write:1/gap_us:7500")
+            if n in runs}
+    if len(cold) == 3:
+        c_send, c_recv, c_send100 = cold.values()
+        print(f"After 7.5 ms asleep (gap_us:7500, caches cold): a send that wakes nobody costs "
+              f"{c_send:.2f} µs (+{c_send - nowait:.2f}), a recv of a queued PUBACK {c_recv:.2f} "
+              f"µs (+{c_recv - recv1:.2f}); spread over a burst of 100 sends: {c_send100:.2f} µs "
+              f"per write (+{c_send100 - send100:.2f}) — a cost per wake-up of the broker, not "
+              "per send.")
     print()
 
     # Sleeps per delivered message in the profiled runs (fewest of the two brokers' runs):
