@@ -9,6 +9,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${DYNAMQ_BUILD:-$root/build}"
 out="${1:-$(mktemp -d /tmp/floor-session-XXXXXX)}"
 mkdir -p "$out"
+if ! command -v perf >/dev/null; then
+  echo "perf not found: install Debian's linux-perf (the profiles need it)" >&2
+  exit 1
+fi
 (cd "$root" && bash scripts/build release dynamq loadgen floor_bench >&2)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
