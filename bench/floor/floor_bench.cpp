@@ -174,6 +174,46 @@ BENCHMARK(BM_SendToSleepingReader)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
+// A broker does user-space work between two deliveries (dynamq: 2–5 µs per delivery at
+// fixed load), which evicts part of the kernel's send path from the caches. Here the same
+// fan-out as SendToSleepingReader/100, but before each send (off the clock) the thread
+// writes one byte per cache line of a `touch_kb` buffer. One op = one send.
+void BM_SendWithWorkBetween(benchmark::State& state) {
+  const int sockets = static_cast<int>(state.range(0));
+  std::vector<char> scratch(static_cast<std::size_t>(state.range(1)) * 1024, 0);
+  auto pairs = floor_bench::make_pairs(sockets);
+  const std::string data = floor_bench::publish_packet();
+  Peer peer(peer_fds(pairs), g_peer_cpu, Peer::Mode::reader, false, data.size());
+  std::uint64_t sent = 0;
+  Tally tally;
+  for (auto _ : state) {
+    peer.wait_read_and_asleep(sent);
+    double burst_ns = 0;
+    for (const TcpPair& p : pairs) {
+      for (std::size_t i = 0; i < scratch.size(); i += 64) ++scratch[i];
+      benchmark::ClobberMemory();
+      const std::int64_t t0 = floor_bench::thread_cpu_ns();
+      const ssize_t r = ::send(p.broker_fd, data.data(), data.size(), MSG_NOSIGNAL);
+      burst_ns += static_cast<double>(floor_bench::thread_cpu_ns() - t0 - g_clock_ns);
+      if (r != static_cast<ssize_t>(data.size())) state.SkipWithError("short or failed send");
+    }
+    sent += data.size() * pairs.size();
+    tally.add(burst_ns);
+    state.SetIterationTime(burst_ns / 1e9);
+  }
+  report(state, tally, sockets, 0);
+  peer_wakeups(state, peer, sockets);
+  floor_bench::close_pairs(pairs);
+}
+BENCHMARK(BM_SendWithWorkBetween)
+    ->ArgNames({"sockets", "touch_kb"})
+    ->Args({100, 0})
+    ->Args({100, 32})
+    ->Args({100, 256})
+    ->Iterations(1000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
 // The same send when nobody waits on the socket (no wake-up to do): the TCP path alone. The
 // measuring thread drains the peer end itself, off the clock.
 void BM_SendNoWaiter(benchmark::State& state) {
