@@ -243,7 +243,10 @@ TEST(Writer, DrainAbandonsWhatCannotBeWrittenInTime) {
   f.io.run();
   EXPECT_TRUE(drained);
   EXPECT_EQ(failed, 3);
-  EXPECT_EQ(f.stats->dropped.load(), 3U);
+  // Ops waiting in the queue when the deadline passes are dropped; one whose call is in
+  // flight then ends as failed (not retried). Which of the two depends on timing; each op is
+  // counted exactly once either way.
+  EXPECT_EQ(f.stats->dropped.load() + f.stats->failed.load(), 3U);
 }
 
 }  // namespace
