@@ -33,7 +33,7 @@ TransportStarter tcp_transport() {
           return;
         }
         std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), loop, std::move(state),
-                                                        std::move(remote))
+                                                      std::move(remote))
             ->start();
       };
 }

@@ -16,9 +16,8 @@ namespace dynamq::net {
 // Runs on the socket's loop; takes the accepted socket and starts a connection on it.
 // `remote` is "address:port" of the peer. The socket is bound to the loop's io_context
 // executor (asio.hpp, TcpSocket); transports that need a tcp::socket move it into one.
-using TransportStarter = std::function<void(TcpSocket socket, Loop& loop,
-                                            std::shared_ptr<ListenerState> state,
-                                            std::string remote)>;
+using TransportStarter = std::function<void(
+    TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote)>;
 
 // The plain TCP transport: TCP_NODELAY, non-blocking, a StreamConnection<TcpSocket>.
 TransportStarter tcp_transport();

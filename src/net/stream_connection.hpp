@@ -237,10 +237,9 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void next_turn() {
-    asio::post(loop_.context(), asio::bind_allocator(broker::PlainAllocator<void>(),
-                                                     [self = this->shared_from_this()] {
-                                                       self->read_turn();
-                                                     }));
+    asio::post(loop_.context(),
+               asio::bind_allocator(broker::PlainAllocator<void>(),
+                                    [self = this->shared_from_this()] { self->read_turn(); }));
   }
 
   // Other streams: a coroutine; `self` keeps the connection alive while the loop runs.

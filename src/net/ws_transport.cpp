@@ -150,10 +150,10 @@ TransportStarter ws_transport(WsOptions options) {
                    std::string remote) {
     error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(loop.context(),
-                   upgrade(tcp::socket(std::move(socket)), loop, std::move(state),
-                           std::move(remote), options),
-                   asio::detached);
+    asio::co_spawn(
+        loop.context(),
+        upgrade(tcp::socket(std::move(socket)), loop, std::move(state), std::move(remote), options),
+        asio::detached);
   };
 }
 
