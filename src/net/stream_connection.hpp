@@ -109,10 +109,10 @@ class StreamConnection final : public broker::ClientLink,
     if (close_requested_ || finished_ || !bytes || bytes->empty()) {
       return;
     }
-    queued_bytes_ += bytes->size();
     if (!batch_) {
       batch_ = loop_.write_batches().take();
     }
+    batch_->queued_bytes += bytes->size();
     batch_->queue.push_back(std::move(bytes));
     if (!writing_ && !flush_posted_) {
       flush_posted_ = true;
@@ -124,7 +124,7 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   [[nodiscard]] std::size_t pending_bytes() const override {
-    return queued_bytes_ + (batch_ ? batch_->inflight_bytes : 0);
+    return batch_ ? batch_->queued_bytes + batch_->inflight_bytes : 0;
   }
 
   void close() override {
@@ -341,8 +341,8 @@ class StreamConnection final : public broker::ClientLink,
     for (const auto& b : batch.inflight) {
       batch.buffers.emplace_back(b->data(), b->size());
     }
-    batch.inflight_bytes = queued_bytes_;
-    queued_bytes_ = 0;
+    batch.inflight_bytes = batch.queued_bytes;
+    batch.queued_bytes = 0;
     batch.first = 0;
 
     if constexpr (kPlainTcp) {
@@ -518,9 +518,9 @@ class StreamConnection final : public broker::ClientLink,
     listener_->stats.active.fetch_sub(1, std::memory_order_relaxed);
     if (batch_) {
       batch_->queue.clear();
+      batch_->queued_bytes = 0;
       release_batch();  // unless a write is still in flight
     }
-    queued_bytes_ = 0;
     if (auto handler = std::move(handler_)) {
       handler->on_transport_closed();
     }
@@ -534,7 +534,6 @@ class StreamConnection final : public broker::ClientLink,
 
   // Set only while bytes are queued or in flight (write_batch.hpp).
   std::unique_ptr<WriteBatch> batch_;
-  std::size_t queued_bytes_ = 0;
 
   // Created on the first deadline (a blocked write, a graceful close): an idle connection
   // has neither, and an Asio timer is ~90 bytes.
