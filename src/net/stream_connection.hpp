@@ -171,7 +171,7 @@ class StreamConnection final : public broker::ClientLink,
   auto& socket() { return boost::beast::get_lowest_layer(stream_); }
 
   // Plain TCP reads with a handler instead of a coroutine: an idle connection then holds one
-  // pending wait operation (~150 bytes, its handler keeps the connection alive) where the
+  // pending wait operation (~95 bytes, its handler keeps the connection alive) where the
   // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
   // (bench/README.md, idle memory). One turn of reading is read_turn().
   //
