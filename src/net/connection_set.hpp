@@ -10,7 +10,8 @@ class ConnectionSet;
 
 // What a loop needs to know about any connection, whatever its transport. The set links
 // its members through these two pointers, so membership allocates nothing (a hash-set node
-// and bucket cost ~40 bytes per connection).
+// and bucket cost ~40 bytes per connection). A connection is in its loop's set iff it has a
+// predecessor or is the head: no flag of its own.
 class LoopConnection {
  public:
   virtual ~LoopConnection() = default;
@@ -21,17 +22,15 @@ class LoopConnection {
   friend class ConnectionSet;
   LoopConnection* prev_ = nullptr;
   LoopConnection* next_ = nullptr;
-  bool linked_ = false;
 };
 
 // An intrusive doubly linked list. Touched only from its loop's thread: no lock.
 class ConnectionSet {
  public:
   void add(LoopConnection* c) {
-    if (c->linked_) {
+    if (contains(c)) {
       return;
     }
-    c->linked_ = true;
     c->prev_ = nullptr;
     c->next_ = head_;
     if (head_ != nullptr) {
@@ -41,7 +40,7 @@ class ConnectionSet {
     ++size_;
   }
   void remove(LoopConnection* c) {
-    if (!c->linked_) {
+    if (!contains(c)) {
       return;
     }
     (c->prev_ != nullptr ? c->prev_->next_ : head_) = c->next_;
@@ -49,8 +48,10 @@ class ConnectionSet {
       c->next_->prev_ = c->prev_;
     }
     c->prev_ = c->next_ = nullptr;
-    c->linked_ = false;
     --size_;
+  }
+  [[nodiscard]] bool contains(const LoopConnection* c) const {
+    return c->prev_ != nullptr || head_ == c;
   }
   [[nodiscard]] std::size_t size() const { return size_; }
   void abort_all() {

@@ -12,6 +12,7 @@
 
 #include "net/asio.hpp"
 #include "net/connection_set.hpp"
+#include "net/write_batch.hpp"
 
 namespace dynamq::net {
 
@@ -32,12 +33,15 @@ class Loop {
   // the socket is readable, so 10,000 idle connections need no 10,000 read buffers.
   // Valid only within one synchronous read-and-deliver step.
   [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+  // Write state lent to connections while they have bytes to write (write_batch.hpp).
+  [[nodiscard]] WriteBatchPool& write_batches() { return write_batches_; }
 
  private:
   std::size_t index_;
   asio::io_context context_{1};  // concurrency hint 1: one thread runs it, no locking inside
   ConnectionSet connections_;
   std::vector<std::uint8_t> read_buffer_;
+  WriteBatchPool write_batches_;
 };
 
 class IoPool {

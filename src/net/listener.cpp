@@ -23,7 +23,7 @@ std::string to_string(const tcp::endpoint& endpoint) {
 
 TransportStarter tcp_transport() {
   return
-      [](tcp::socket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
+      [](TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
         error_code ec;
         // MQTT packets are small and latency matters: no Nagle delay.
         socket.set_option(tcp::no_delay(true), ec);
@@ -32,8 +32,8 @@ TransportStarter tcp_transport() {
           state->stats.active.fetch_sub(1, std::memory_order_relaxed);
           return;
         }
-        std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), loop, std::move(state),
-                                                        std::move(remote))
+        std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), loop, std::move(state),
+                                                      std::move(remote))
             ->start();
       };
 }
@@ -84,7 +84,8 @@ awaitable<void> Listener::accept_loop() {
   asio::steady_timer backoff(home_.context());
   while (acceptor_.is_open()) {
     Loop& loop = pool_.next();
-    auto [ec, socket] = co_await acceptor_.async_accept(loop.executor(), use_awaitable_tuple);
+    auto [ec, socket] =
+        co_await acceptor_.async_accept(loop.context().get_executor(), use_awaitable_tuple);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
       break;
     }
@@ -132,7 +133,7 @@ bool Listener::reload_certificates() {
 // Like mosquitto, a connection past a limit is closed before a byte is read: answering it
 // (CONNACK 0x97 / 0x03) would mean reading its CONNECT, spending on it what the limit is
 // there to protect.
-void Listener::refuse(tcp::socket& socket, const std::string& remote, Admission why) {
+void Listener::refuse(TcpSocket& socket, const std::string& remote, Admission why) {
   state_->stats.refused.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   socket.close(ec);

@@ -14,11 +14,12 @@
 namespace dynamq::net {
 
 // Runs on the socket's loop; takes the accepted socket and starts a connection on it.
-// `remote` is "address:port" of the peer.
+// `remote` is "address:port" of the peer. The socket is bound to the loop's io_context
+// executor (asio.hpp, TcpSocket); transports that need a tcp::socket move it into one.
 using TransportStarter = std::function<void(
-    tcp::socket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote)>;
+    TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote)>;
 
-// The plain TCP transport: TCP_NODELAY, non-blocking, a StreamConnection<tcp::socket>.
+// The plain TCP transport: TCP_NODELAY, non-blocking, a StreamConnection<TcpSocket>.
 TransportStarter tcp_transport();
 
 struct ListenerConfig {
@@ -61,7 +62,7 @@ class Listener {
 
  private:
   awaitable<void> accept_loop();
-  void refuse(tcp::socket& socket, const std::string& remote, Admission why);
+  void refuse(TcpSocket& socket, const std::string& remote, Admission why);
 
   IoPool& pool_;
   ListenerConfig config_;

@@ -31,6 +31,7 @@
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
 #include "net/peer_identity.hpp"
+#include "net/write_batch.hpp"
 
 namespace dynamq::net {
 
@@ -61,7 +62,8 @@ template <class Stream>
 class StreamConnection final : public broker::ClientLink,
                                public LoopConnection,
                                public std::enable_shared_from_this<StreamConnection<Stream>> {
-  static constexpr bool kPlainTcp = std::is_same_v<Stream, tcp::socket>;
+  static constexpr bool kPlainTcp =
+      std::is_same_v<Stream, TcpSocket> || std::is_same_v<Stream, tcp::socket>;
   static constexpr std::size_t kOwnReadBuffer = 16 * 1024;  // non-TCP streams only
   // TLS streams end with close_notify (async_shutdown) instead of a bare FIN.
   static constexpr bool kTlsShutdown = requires(Stream & s) { s.async_shutdown(use_awaitable); };
@@ -73,10 +75,13 @@ class StreamConnection final : public broker::ClientLink,
       : stream_(std::move(stream)),
         loop_(loop),
         listener_(std::move(listener)),
-        remote_(std::move(remote)),
-        identity_(listener_->use_identity_as_username
-                      ? verified_peer_common_name(tls_session_of(stream_))
-                      : std::string()) {}
+        remote_(std::move(remote)) {
+    if constexpr (!kPlainTcp) {
+      if (listener_->use_identity_as_username) {
+        identity_ = verified_peer_common_name(tls_session_of(stream_));
+      }
+    }
+  }
 
   // Creates the handler and starts reading; call on the loop's thread.
   void start() {
@@ -104,8 +109,11 @@ class StreamConnection final : public broker::ClientLink,
     if (close_requested_ || finished_ || !bytes || bytes->empty()) {
       return;
     }
-    queued_bytes_ += bytes->size();
-    queue_.push_back(std::move(bytes));
+    if (!batch_) {
+      batch_ = loop_.write_batches().take();
+    }
+    batch_->queued_bytes += bytes->size();
+    batch_->queue.push_back(std::move(bytes));
     if (!writing_ && !flush_posted_) {
       flush_posted_ = true;
       asio::post(loop_.context(), [self = this->shared_from_this()] {
@@ -116,7 +124,7 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   [[nodiscard]] std::size_t pending_bytes() const override {
-    return queued_bytes_ + inflight_bytes_;
+    return batch_ ? batch_->queued_bytes + batch_->inflight_bytes : 0;
   }
 
   void close() override {
@@ -131,7 +139,7 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void flush_now() override {
-    if (!writing_ && !queue_.empty()) {
+    if (!writing_ && batch_ && !batch_->queue.empty()) {
       flush();  // a posted flush, if any, then finds nothing to do
     }
   }
@@ -145,7 +153,13 @@ class StreamConnection final : public broker::ClientLink,
 
   [[nodiscard]] std::string remote_endpoint() const override { return remote_; }
   [[nodiscard]] std::string listener_name() const override { return listener_->name; }
-  [[nodiscard]] std::string certificate_identity() const override { return identity_; }
+  [[nodiscard]] std::string certificate_identity() const override {
+    if constexpr (kPlainTcp) {
+      return {};
+    } else {
+      return identity_;
+    }
+  }
 
   // --- LoopConnection -----------------------------------------------------------------
   // Synchronous, so that a loop being stopped leaves no link ⇄ handler cycle behind.
@@ -157,22 +171,28 @@ class StreamConnection final : public broker::ClientLink,
   auto& socket() { return boost::beast::get_lowest_layer(stream_); }
 
   // Plain TCP reads with a handler instead of a coroutine: an idle connection then holds one
-  // pending wait operation (~150 bytes, its handler keeps the connection alive) where the
+  // pending wait operation (~95 bytes, its handler keeps the connection alive) where the
   // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
   // (bench/README.md, idle memory). One turn of reading is read_turn().
   //
   // The operation gets an exactly sized block (PlainAllocator), not one of Asio's recycled
   // blocks, which keep the size of whatever used them first (on the accept path: ~300 B).
+  // The handler names its allocator itself: bind_allocator would add a padded word to it.
+  struct ReadableHandler {
+    using allocator_type = broker::PlainAllocator<void>;
+    [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
+    void operator()(error_code ec) const {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      self->read_turn();
+    }
+    std::shared_ptr<Self> self;
+  };
+
   void wait_readable() {
-    socket().async_wait(tcp::socket::wait_read,
-                        asio::bind_allocator(broker::PlainAllocator<void>(),
-                                             [self = this->shared_from_this()](error_code ec) {
-                                               if (ec) {
-                                                 self->finish();
-                                                 return;
-                                               }
-                                               self->read_turn();
-                                             }));
+    socket().async_wait(tcp::socket::wait_read, ReadableHandler{this->shared_from_this()});
   }
 
   // Plain TCP, one turn: read what is there into the loop's buffer. A full buffer means more
@@ -217,10 +237,9 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void next_turn() {
-    asio::post(loop_.context(), asio::bind_allocator(broker::PlainAllocator<void>(),
-                                                     [self = this->shared_from_this()] {
-                                                       self->read_turn();
-                                                     }));
+    asio::post(loop_.context(),
+               asio::bind_allocator(broker::PlainAllocator<void>(),
+                                    [self = this->shared_from_this()] { self->read_turn(); }));
   }
 
   // Other streams: a coroutine; `self` keeps the connection alive while the loop runs.
@@ -286,8 +305,10 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void wake_reader() {
-    if (resume_) {
-      asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
+    if constexpr (!kPlainTcp) {
+      if (resume_) {
+        asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
+      }
     }
     if (parked_) {
       parked_ = false;
@@ -307,24 +328,26 @@ class StreamConnection final : public broker::ClientLink,
     if (writing_ || socket_closed_) {
       return;
     }
-    if (queue_.empty()) {
+    if (!batch_ || batch_->queue.empty()) {
+      release_batch();
       if (close_requested_) {
         begin_graceful_close();
       }
       return;
     }
-    inflight_.swap(queue_);  // queue_ was the empty, already-allocated batch vector
-    buffers_.clear();
-    for (const auto& b : inflight_) {
-      buffers_.emplace_back(b->data(), b->size());
+    auto& batch = *batch_;
+    batch.inflight.swap(batch.queue);  // queue was the empty, already-allocated vector
+    batch.buffers.clear();
+    for (const auto& b : batch.inflight) {
+      batch.buffers.emplace_back(b->data(), b->size());
     }
-    inflight_bytes_ = queued_bytes_;
-    queued_bytes_ = 0;
-    first_ = 0;
+    batch.inflight_bytes = batch.queued_bytes;
+    batch.queued_bytes = 0;
+    batch.first = 0;
 
     if constexpr (kPlainTcp) {
       // Try now: usually the kernel takes it all and no asynchronous operation is needed.
-      while (first_ < buffers_.size()) {
+      while (batch.first < batch.buffers.size()) {
         error_code ec;
         const std::size_t n = socket().write_some(pending_buffers(), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -336,7 +359,7 @@ class StreamConnection final : public broker::ClientLink,
         }
         consume(n);
       }
-      if (first_ == buffers_.size()) {
+      if (batch.first == batch.buffers.size()) {
         batch_done();
         return;
       }
@@ -352,39 +375,50 @@ class StreamConnection final : public broker::ClientLink,
       self->batch_done();
     };
     if constexpr (StreamWriteTraits<Stream>::linearize) {
-      linear_.clear();
-      for (const auto& b : inflight_) {
-        linear_.insert(linear_.end(), b->begin(), b->end());
+      batch.linear.clear();
+      for (const auto& b : batch.inflight) {
+        batch.linear.insert(batch.linear.end(), b->begin(), b->end());
       }
-      StreamWriteTraits<Stream>::async_write(stream_, asio::buffer(linear_), std::move(done));
+      StreamWriteTraits<Stream>::async_write(stream_, asio::buffer(batch.linear), std::move(done));
     } else {
       StreamWriteTraits<Stream>::async_write(stream_, pending_buffers(), std::move(done));
     }
   }
 
+  // Only while a batch is being written (batch_ is set).
   std::span<const asio::const_buffer> pending_buffers() const {
-    return std::span<const asio::const_buffer>(buffers_).subspan(first_);
+    return std::span<const asio::const_buffer>(batch_->buffers).subspan(batch_->first);
   }
 
   // Drops the first n written bytes from the gathered batch.
   void consume(std::size_t n) {
-    inflight_bytes_ -= n;
-    while (n > 0 && first_ < buffers_.size()) {
-      auto& b = buffers_[first_];
+    auto& batch = *batch_;
+    batch.inflight_bytes -= n;
+    while (n > 0 && batch.first < batch.buffers.size()) {
+      auto& b = batch.buffers[batch.first];
       if (n < b.size()) {
         b += n;
         return;
       }
       n -= b.size();
-      ++first_;
+      ++batch.first;
     }
   }
 
   void batch_done() {
-    inflight_.clear();  // releases the shared packets, keeps the vector's capacity
-    inflight_bytes_ = 0;
-    if (!queue_.empty() || close_requested_) {
+    batch_->inflight.clear();  // releases the shared packets, keeps the vector's capacity
+    batch_->inflight_bytes = 0;
+    if (!batch_->queue.empty() || close_requested_) {
       flush();
+    } else {
+      release_batch();
+    }
+  }
+
+  // Nothing queued, nothing in flight: the write state goes back to the loop's pool.
+  void release_batch() {
+    if (batch_ && !writing_ && batch_->queue.empty() && batch_->inflight.empty()) {
+      loop_.write_batches().give(std::move(batch_));
     }
   }
 
@@ -406,13 +440,11 @@ class StreamConnection final : public broker::ClientLink,
       close_socket();
       return;
     }
-    deadline_at_ = std::chrono::steady_clock::now() + listener_->options.close_linger;
-    arm_timer();
+    arm_timer(std::chrono::steady_clock::now() + listener_->options.close_linger);
   }
 
   void arm_deadline() {
-    deadline_at_ = std::chrono::steady_clock::now() + listener_->options.write_timeout;
-    arm_timer();
+    arm_timer(std::chrono::steady_clock::now() + listener_->options.write_timeout);
   }
 
   // One timer serves every deadline: it is only re-armed when it fires, so a busy
@@ -420,21 +452,24 @@ class StreamConnection final : public broker::ClientLink,
   // An earlier deadline than the armed one (the close linger after a 30 s write deadline,
   // common on TLS and WebSocket where every write is asynchronous) re-arms it; the wait it
   // cancels sees a newer generation and leaves the state alone.
-  void arm_timer() {
-    if (timer_armed_ && deadline_at_ >= deadline_->expiry()) {
+  void arm_timer(std::chrono::steady_clock::time_point at) {
+    if (!deadline_) {
+      deadline_ = std::make_unique<Deadline>(loop_.context());
+    }
+    auto& d = *deadline_;
+    d.at = at;
+    if (d.armed && d.at >= d.timer.expiry()) {
       return;
     }
-    timer_armed_ = true;
-    if (!deadline_) {
-      deadline_ = std::make_unique<asio::steady_timer>(loop_.context());
-    }
-    deadline_->expires_at(deadline_at_);
-    const auto gen = ++timer_generation_;
-    deadline_->async_wait([self = this->shared_from_this(), gen](error_code ec) {
-      if (gen != self->timer_generation_) {
+    d.armed = true;
+    d.timer.expires_at(d.at);
+    const auto gen = ++d.generation;
+    d.timer.async_wait([self = this->shared_from_this(), gen](error_code ec) {
+      auto& fired = *self->deadline_;
+      if (gen != fired.generation) {
         return;
       }
-      self->timer_armed_ = false;
+      fired.armed = false;
       if (ec || self->socket_closed_) {
         return;
       }
@@ -446,8 +481,8 @@ class StreamConnection final : public broker::ClientLink,
     if (!writing_ && !lingering_) {
       return;  // the write finished in time
     }
-    if (std::chrono::steady_clock::now() < deadline_at_) {
-      arm_timer();  // a later write moved the deadline
+    if (std::chrono::steady_clock::now() < deadline_->at) {
+      arm_timer(deadline_->at);  // a later write moved the deadline
       return;
     }
     if (writing_) {
@@ -467,7 +502,7 @@ class StreamConnection final : public broker::ClientLink,
     error_code ec;
     socket().close(ec);  // the read loop wakes with an error and calls finish()
     if (deadline_) {
-      deadline_->cancel();
+      deadline_->timer.cancel();
     }
     wake_reader();  // a paused reader sees socket_closed_ and ends
   }
@@ -481,8 +516,11 @@ class StreamConnection final : public broker::ClientLink,
     close_socket();
     loop_.connections().remove(this);
     listener_->stats.active.fetch_sub(1, std::memory_order_relaxed);
-    queue_.clear();
-    queued_bytes_ = 0;
+    if (batch_) {
+      batch_->queue.clear();
+      batch_->queued_bytes = 0;
+      release_batch();  // unless a write is still in flight
+    }
     if (auto handler = std::move(handler_)) {
       handler->on_transport_closed();
     }
@@ -492,23 +530,21 @@ class StreamConnection final : public broker::ClientLink,
   Loop& loop_;
   std::shared_ptr<ListenerState> listener_;
   std::string remote_;
-  std::string identity_;  // certificate_identity()
   std::shared_ptr<broker::ConnectionHandler> handler_;
 
-  std::vector<broker::SharedBytes> queue_;     // written by the next flush
-  std::vector<broker::SharedBytes> inflight_;  // the batch being written
-  std::vector<asio::const_buffer> buffers_;    // inflight_ as iovecs
-  std::vector<std::uint8_t> linear_;           // inflight_ copied, for linearizing streams
-  std::size_t first_ = 0;                      // first unwritten buffer of the batch
-  std::size_t queued_bytes_ = 0;
-  std::size_t inflight_bytes_ = 0;
+  // Set only while bytes are queued or in flight (write_batch.hpp).
+  std::unique_ptr<WriteBatch> batch_;
 
   // Created on the first deadline (a blocked write, a graceful close): an idle connection
   // has neither, and an Asio timer is ~90 bytes.
-  std::unique_ptr<asio::steady_timer> deadline_;
-  std::chrono::steady_clock::time_point deadline_at_{};
-  bool timer_armed_ = false;
-  std::uint64_t timer_generation_ = 0;
+  struct Deadline {
+    explicit Deadline(asio::io_context& context) : timer(context) {}
+    asio::steady_timer timer;
+    std::chrono::steady_clock::time_point at{};
+    std::uint64_t generation = 0;
+    bool armed = false;
+  };
+  std::unique_ptr<Deadline> deadline_;
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_requested_ = false;
@@ -516,8 +552,14 @@ class StreamConnection final : public broker::ClientLink,
   bool socket_closed_ = false;
   bool finished_ = false;
   bool read_paused_ = false;
-  bool parked_ = false;             // plain TCP: reading paused, no operation pending
-  std::unique_ptr<Resume> resume_;  // other streams: the paused read loop
+  bool parked_ = false;  // plain TCP: reading paused, no operation pending
+
+  // Other streams only (plain TCP has neither): certificate_identity() (TLS), the paused
+  // read loop.
+  template <int>
+  struct None {};
+  [[no_unique_address]] std::conditional_t<kPlainTcp, None<0>, std::string> identity_;
+  [[no_unique_address]] std::conditional_t<kPlainTcp, None<1>, std::unique_ptr<Resume>> resume_;
 };
 
 }  // namespace dynamq::net

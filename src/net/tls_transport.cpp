@@ -128,19 +128,19 @@ awaitable<void> handshake(std::shared_ptr<TlsStream> stream, Loop& loop,
 
 TransportStarter tls_transport(std::shared_ptr<asio::ssl::context> context,
                                std::chrono::milliseconds handshake_timeout, TlsNext next) {
-  return [context = std::move(context), handshake_timeout, next = std::move(next)](
-             tcp::socket socket, Loop& loop, std::shared_ptr<ListenerState> state,
-             std::string remote) {
-    error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);
-    // The listener's current (possibly reloaded) context; the SSL object keeps it alive.
-    const auto current = state->tls ? state->tls->current() : context;
-    auto stream = std::make_shared<TlsStream>(std::move(socket), *current);
-    asio::co_spawn(loop.context(),
-                   handshake(std::move(stream), loop, std::move(state), std::move(remote),
-                             handshake_timeout, next),
-                   asio::detached);
-  };
+  return
+      [context = std::move(context), handshake_timeout, next = std::move(next)](
+          TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
+        error_code ec;
+        socket.set_option(tcp::no_delay(true), ec);
+        // The listener's current (possibly reloaded) context; the SSL object keeps it alive.
+        const auto current = state->tls ? state->tls->current() : context;
+        auto stream = std::make_shared<TlsStream>(tcp::socket(std::move(socket)), *current);
+        asio::co_spawn(loop.context(),
+                       handshake(std::move(stream), loop, std::move(state), std::move(remote),
+                                 handshake_timeout, next),
+                       asio::detached);
+      };
 }
 
 }  // namespace dynamq::net

@@ -146,13 +146,14 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
 }  // namespace
 
 TransportStarter ws_transport(WsOptions options) {
-  return [options](tcp::socket socket, Loop& loop, std::shared_ptr<ListenerState> state,
+  return [options](TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state,
                    std::string remote) {
     error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(loop.context(),
-                   upgrade(std::move(socket), loop, std::move(state), std::move(remote), options),
-                   asio::detached);
+    asio::co_spawn(
+        loop.context(),
+        upgrade(tcp::socket(std::move(socket)), loop, std::move(state), std::move(remote), options),
+        asio::detached);
   };
 }
 
