@@ -2,11 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include "broker/backpressure.hpp"
-#include "broker/plain_allocator.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -51,13 +49,24 @@ std::uint32_t packet_limit(std::uint32_t max_packet_size) {
 
 Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
                        std::shared_ptr<ClientLink> link)
-    : core_(std::move(core)), link_(std::move(link)), timer_(std::move(executor)) {
+    : core_(std::move(core)),
+      link_(std::move(link)),
+      wheel_(&DeadlineWheel<Connection>::of(executor)),
+      executor_(&wheel_->adopt_executor(executor)) {
+  if (*executor_ != executor) {
+    // Another executor of the same loop (never in net/): keep it, the wheel only watches.
+    own_executor_ = std::make_unique<boost::asio::any_io_executor>(std::move(executor));
+    executor_ = own_executor_.get();
+  }
   info_.node = core_->settings.node_name;
   info_.remote_endpoint = link_->remote_endpoint();
   info_.listener = link_->listener_name();
 }
 
 Connection::~Connection() {
+  if (scheduled()) {  // never true once the loop's io_context is gone (the wheel unlinked it)
+    wheel_->remove(*this);
+  }
   if (counted_) {
     core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -72,7 +81,8 @@ void Connection::start() {
   bump(core_->counters.connections_current);
   bump(core_->counters.connections_total);
   counted_ = true;
-  arm_timer(core_->settings.connect_timeout);
+  last_received_ = std::chrono::steady_clock::now();  // the CONNECT timeout starts
+  reschedule();
 }
 
 void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
@@ -94,7 +104,9 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
-  last_received_ = std::chrono::steady_clock::now();
+  if (state_ == State::connected && !paused_) {
+    last_received_ = std::chrono::steady_clock::now();  // the wheel looks at it lazily
+  }
   // Decode straight from the caller's bytes when nothing is buffered (the common case);
   // keep only the tail of an incomplete packet.
   std::span<const std::uint8_t> input = bytes;
@@ -252,7 +264,7 @@ void Connection::close_link() {
   emit_pending();  // e.g. a DISCONNECT gathered in this batch
   const bool was_connected = state_ == State::connected;
   state_ = State::closed;
-  timer_.cancel();
+  wheel_->remove(*this);
   if (was_connected) {
     finish();
   }
@@ -264,7 +276,7 @@ void Connection::on_transport_closed() {
     // The peer went away without DISCONNECT: the will is published ([MQTT-3.1.2-8]).
     const bool was_connected = state_ == State::connected;
     state_ = State::closed;
-    timer_.cancel();
+    wheel_->remove(*this);
     if (was_connected) {
       finish();
     }
@@ -307,25 +319,48 @@ void Connection::schedule_flush() {
   boost::asio::post(executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-void Connection::arm_timer(std::chrono::steady_clock::duration after) {
-  timer_.expires_after(after);
-  // An exactly sized block, not one of Asio's recycled ones: this wait stays pending for the
-  // whole keep alive (see broker/plain_allocator.hpp).
-  timer_.async_wait(
-      boost::asio::bind_allocator(broker::PlainAllocator<void>(),
-                                  [weak = weak_from_this()](const boost::system::error_code& ec) {
-                                    if (ec) {
-                                      return;
-                                    }
-                                    if (auto self = weak.lock()) {
-                                      self->on_timer();
-                                    }
-                                  }));
+std::optional<std::chrono::steady_clock::time_point> Connection::deadline() const {
+  switch (state_) {
+    case State::awaiting_connect:
+    case State::authenticating:
+      return last_received_ + core_->settings.connect_timeout;
+    case State::connected:
+      if (paused_) {
+        return last_received_ + backpressure::kHoldLimit;  // the pause ends by itself
+      }
+      if (keep_alive_ == std::chrono::steady_clock::duration::zero()) {
+        return std::nullopt;
+      }
+      // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
+      return last_received_ + keep_alive_ + keep_alive_ / 2;
+    case State::closed:
+      break;
+  }
+  return std::nullopt;
 }
 
-void Connection::on_timer() {
+void Connection::reschedule() {
+  if (const auto due = deadline()) {
+    wheel_->schedule(*this, *due);
+  } else {
+    wheel_->remove(*this);
+  }
+}
+
+void Connection::on_deadline(std::chrono::steady_clock::time_point now) {
+  const auto self = weak_from_this().lock();  // closing may drop net/'s reference
+  const auto due = deadline();
+  if (!self || !due) {
+    return;
+  }
+  if (now < *due) {
+    wheel_->schedule(*this, *due);  // there was activity since it was scheduled
+    return;
+  }
   if (paused_) {
     resume_reading();  // back-pressure holds a client for kHoldLimit at most
+    reschedule();
+    return;
   }
   if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     bump(core_->counters.protocol_errors);
@@ -334,17 +369,7 @@ void Connection::on_timer() {
     close_link();
     return;
   }
-  if (state_ != State::connected || keep_alive_ == std::chrono::steady_clock::duration::zero()) {
-    return;
-  }
-  // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
-  const auto limit = keep_alive_ + keep_alive_ / 2;
-  const auto silent = std::chrono::steady_clock::now() - last_received_;
-  if (silent >= limit) {
-    protocol_error(mqtt::ReasonCode::KeepAliveTimeout, "keep alive timeout");
-    return;
-  }
-  arm_timer(limit - silent);
+  protocol_error(mqtt::ReasonCode::KeepAliveTimeout, "keep alive timeout");
 }
 
 void Connection::finish() {

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,13 +22,18 @@
 #include "broker/access_policy.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/client_link.hpp"
+#include "broker/deadline_wheel.hpp"
 #include "broker/hooks.hpp"
 #include "broker/lazy_deque.hpp"
 #include "mqtt/packets.hpp"
 
 namespace dynamq::broker {
 
-class Connection : public ConnectionHandler, public std::enable_shared_from_this<Connection> {
+// Its deadlines (CONNECT timeout, keep alive, back-pressure pause) live on the loop's
+// DeadlineWheel: the DeadlineEntry base is the hook, no timer per connection.
+class Connection : public ConnectionHandler,
+                   public std::enable_shared_from_this<Connection>,
+                   public DeadlineEntry {
  public:
   Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
              std::shared_ptr<ClientLink> link);
@@ -47,8 +51,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   // `session_continues`: the session lives on (a delayed will is then not published).
   void kick(mqtt::ReasonCode reason, bool session_continues);
 
-  // The connection's executor is its timer's (one copy fewer per connection).
-  [[nodiscard]] const boost::asio::any_io_executor& executor() { return timer_.get_executor(); }
+  // Any thread. The loop's executor lives in the loop's wheel (no copy per connection).
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return *executor_; }
 
   // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
   // low-water mark, or by the pause deadline; reading from the client goes on.
@@ -77,8 +81,12 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   void close_link();
   void finish();
   void write(const mqtt::Packet& packet);
-  void arm_timer(std::chrono::steady_clock::duration after);
-  void on_timer();
+  // The deadline of the current state (none: closed, or keep alive 0), computed from
+  // last_received_; activity moves it without touching the wheel.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> deadline() const;
+  void reschedule();  // puts the current deadline on the wheel (or takes it off)
+  friend class DeadlineWheel<Connection>;
+  void on_deadline(std::chrono::steady_clock::time_point now);  // the wheel's call
   [[nodiscard]] bool v5() const { return version_ == mqtt::Version::v5; }
 
   // connection_connect.cpp
@@ -134,7 +142,9 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
 
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<ClientLink> link_;
-  boost::asio::steady_timer timer_;
+  DeadlineWheel<Connection>* wheel_;                            // of this connection's loop
+  const boost::asio::any_io_executor* executor_;                // the wheel's, or own_executor_
+  std::unique_ptr<boost::asio::any_io_executor> own_executor_;  // not the loop's default one
   std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
   std::size_t buffer_begin_ = 0;      // of buffer_, already handled
   State state_ = State::awaiting_connect;
@@ -145,6 +155,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   std::shared_ptr<Session> session_;
 
   // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
+  // last_received_: before CONNACK the time of accept (the CONNECT timeout counts from
+  // there), while paused by back-pressure the time of the pause, else the last packet.
   std::chrono::steady_clock::duration keep_alive_{};
   std::chrono::steady_clock::time_point last_received_{};
 

@@ -172,11 +172,8 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
   }
   write(connack);
   state_ = State::connected;
-  timer_.cancel();
   last_received_ = std::chrono::steady_clock::now();
-  if (keep_alive != 0) {
-    arm_timer(keep_alive_ + keep_alive_ / 2);
-  }
+  reschedule();  // keep alive instead of the CONNECT timeout
   spdlog::debug("client '{}' {}: connected (MQTT {}, session present {})", info_.client_id,
                 info_.remote_endpoint, mqtt::to_string(version_), attached.session_present);
 
