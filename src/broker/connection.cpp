@@ -52,15 +52,16 @@ Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_exe
     : core_(std::move(core)),
       link_(std::move(link)),
       wheel_(&DeadlineWheel<Connection>::of(executor)),
-      executor_(&wheel_->adopt_executor(executor)) {
+      executor_(&wheel_->adopt_executor(executor)),
+      info_(std::make_shared<ClientInfo>()) {
   if (*executor_ != executor) {
     // Another executor of the same loop (never in net/): keep it, the wheel only watches.
-    own_executor_ = std::make_unique<boost::asio::any_io_executor>(std::move(executor));
-    executor_ = own_executor_.get();
+    cold().own_executor = std::move(executor);
+    executor_ = &cold_->own_executor;
   }
-  info_.node = core_->settings.node_name;
-  info_.remote_endpoint = link_->remote_endpoint();
-  info_.listener = link_->listener_name();
+  info_->node = core_->settings.node_name;
+  info_->remote_endpoint = link_->remote_endpoint();
+  info_->listener = link_->listener_name();
 }
 
 Connection::~Connection() {
@@ -133,8 +134,8 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
         // CONNACK with the reason (3.1.1 only has return codes for a few of them).
         if ((rest[0] >> 4) != 1) {
           bump(core_->counters.protocol_errors);
-          spdlog::info("{} [{}]: first packet is not CONNECT, closing", info_.remote_endpoint,
-                       info_.listener);
+          spdlog::info("{} [{}]: first packet is not CONNECT, closing", info_->remote_endpoint,
+                       info_->listener);
           close_link();
         } else {
           refuse_connect(sniff_connect_version(rest).value_or(result.version), result.reason,
@@ -163,7 +164,7 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   } else {
     // Consumed bytes are skipped, and dropped only once they are most of the buffer: a batch
     // stopped by back-pressure after each message must not move the rest every time.
-    buffer_begin_ += offset;
+    buffer_begin_ += static_cast<std::uint32_t>(offset);
     if (buffer_begin_ == buffer_.size()) {
       buffer_.clear();
       buffer_begin_ = 0;
@@ -235,8 +236,9 @@ void Connection::write(const mqtt::Packet& packet) {
 
 void Connection::protocol_error(mqtt::ReasonCode reason, std::string_view what) {
   bump(core_->counters.protocol_errors);
-  spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_.client_id, info_.remote_endpoint,
-               what, static_cast<unsigned>(reason), mqtt::to_string(reason));
+  spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_->client_id,
+               info_->remote_endpoint, what, static_cast<unsigned>(reason),
+               mqtt::to_string(reason));
   disconnect(reason, what);
 }
 
@@ -303,16 +305,31 @@ void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
       will_.reset();
     }
   }
-  spdlog::debug("client '{}' {}: disconnected by the server (0x{:02x})", info_.client_id,
-                info_.remote_endpoint, static_cast<unsigned>(reason));
+  spdlog::debug("client '{}' {}: disconnected by the server (0x{:02x})", info_->client_id,
+                info_->remote_endpoint, static_cast<unsigned>(reason));
   disconnect(reason);
 }
 
 Connection::TopicAliases& Connection::aliases() {
-  if (!aliases_) {
-    aliases_ = std::make_unique<TopicAliases>();
+  auto& c = cold();
+  if (!c.aliases) {
+    c.aliases = std::make_unique<TopicAliases>();
   }
-  return *aliases_;
+  return *c.aliases;
+}
+
+Connection::Cold& Connection::cold() {
+  if (!cold_) {
+    cold_ = std::make_unique<Cold>();
+  }
+  return *cold_;
+}
+
+void Connection::release_cold_if_unused() {
+  if (cold_ && !cold_->own_executor && !cold_->pending_connect && !cold_->aliases &&
+      cold_->tokens_at == std::chrono::steady_clock::time_point{}) {
+    cold_.reset();
+  }
 }
 
 void Connection::schedule_flush() {
@@ -328,11 +345,11 @@ std::optional<std::chrono::steady_clock::time_point> Connection::deadline() cons
       if (paused_) {
         return last_received_ + backpressure::kHoldLimit;  // the pause ends by itself
       }
-      if (keep_alive_ == std::chrono::steady_clock::duration::zero()) {
+      if (keep_alive_ == 0) {
         return std::nullopt;
       }
       // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
-      return last_received_ + keep_alive_ + keep_alive_ / 2;
+      return last_received_ + std::chrono::milliseconds(keep_alive_ * 1500);
     case State::closed:
       break;
   }
@@ -364,8 +381,8 @@ void Connection::on_deadline(std::chrono::steady_clock::time_point now) {
   }
   if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     bump(core_->counters.protocol_errors);
-    spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
-                 core_->settings.connect_timeout.count());
+    spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_->remote_endpoint,
+                 info_->listener, core_->settings.connect_timeout.count());
     close_link();
     return;
   }
@@ -427,9 +444,9 @@ void Connection::finish() {
     will_delay = properties.will_delay_interval.value_or(0);
     properties.will_delay_interval.reset();
     message->properties = std::move(properties);
-    message->sender_client_id = info_.client_id;
-    message->sender_username = info_.username;
-    will = DelayedWill{std::move(message), info_};
+    message->sender_client_id = info_->client_id;
+    message->sender_username = info_->username;
+    will = DelayedWill{std::move(message), *info_};
   }
   will_.reset();
   if (owner) {
@@ -441,10 +458,10 @@ void Connection::finish() {
     DisconnectInfo d;
     d.reason_code = static_cast<std::uint8_t>(disconnect_reason_);
     d.by_client = client_disconnected_;
-    d.session_kept = owner && info_.session_expiry_interval != 0;
+    d.session_kept = owner && info_->session_expiry_interval != 0;
     const auto list = core_->hooks.snapshot();
     for (const auto& h : *list) {
-      h->on_client_disconnected(info_, d);
+      h->on_client_disconnected(*info_, d);
     }
   }
   session_.reset();

@@ -140,38 +140,31 @@ class Connection : public ConnectionHandler,
   void on_subscribe(const mqtt::Subscribe& subscribe);
   void on_unsubscribe(const mqtt::Unsubscribe& unsubscribe);
 
+  // Members are ordered by size (sizeof guarded in memory_layout_test.cpp); what few
+  // connections use lives in Cold.
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<ClientLink> link_;
-  DeadlineWheel<Connection>* wheel_;                            // of this connection's loop
-  const boost::asio::any_io_executor* executor_;                // the wheel's, or own_executor_
-  std::unique_ptr<boost::asio::any_io_executor> own_executor_;  // not the loop's default one
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
-  std::size_t buffer_begin_ = 0;      // of buffer_, already handled
-  State state_ = State::awaiting_connect;
-  bool finished_ = false;
-  bool counted_ = false;  // in connections_current
-  mqtt::Version version_ = mqtt::Version::v3_1_1;
-  ClientInfo info_;
+  DeadlineWheel<Connection>* wheel_;              // of this connection's loop
+  const boost::asio::any_io_executor* executor_;  // the wheel's, or cold_->own_executor
+  // Who the client is (logs, hooks, access control). Shared with the session once attached
+  // (one copy per client, not two), and from then on replaced, never modified: other
+  // threads read the session's pointer.
+  std::shared_ptr<ClientInfo> info_;
   std::shared_ptr<Session> session_;
+  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
 
   // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
   // last_received_: before CONNACK the time of accept (the CONNECT timeout counts from
   // there), while paused by back-pressure the time of the pause, else the last packet.
-  std::chrono::steady_clock::duration keep_alive_{};
   std::chrono::steady_clock::time_point last_received_{};
 
   // Will of this connection, published unless the client disconnects normally. Behind a
   // pointer: most connections have none, and an inline optional cost 544 bytes each.
   std::unique_ptr<mqtt::Will> will_;
-  mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
-  bool publish_will_ = true;
-  bool client_disconnected_ = false;  // the client sent DISCONNECT
 
-  // What the client told us in CONNECT (MQTT 5).
-  std::uint16_t client_receive_maximum_ = 65535;
-  std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
-  std::uint16_t client_topic_alias_maximum_ = 0;
-  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
+  // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
+  // order per client).
+  LazyDeque<InboundPublish> inbound_;  // allocated on first use
 
   // Topic aliases both ways ([MQTT-3.3.2-*]), created when the first one is used: most
   // connections never use any, and a table sized to the maximum cost ~2 kB per MQTT 5
@@ -182,23 +175,43 @@ class Connection : public ConnectionHandler,
     std::uint16_t next_outbound = 1;
   };
   TopicAliases& aliases();
-  std::unique_ptr<TopicAliases> aliases_;
 
-  // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
-  // order per client).
-  LazyDeque<InboundPublish> inbound_;  // allocated on first use
-  std::uint64_t inbound_seq_ = 0;
-  std::size_t inbound_qos1_pending_ = 0;
+  // Rarely used state, allocated when first needed (and released when it no longer is): an
+  // idle connection has none.
+  struct Cold {
+    // The executor given to Broker::accept when it is not the loop's (never in net/).
+    boost::asio::any_io_executor own_executor;
+    // Access control: the CONNECT waiting for the policy's answer.
+    std::unique_ptr<mqtt::Connect> pending_connect;
+    bool pending_assigned = false;
+    // The publish-rate token bucket (BrokerSettings::max_publish_rate).
+    double publish_tokens = 0;
+    std::chrono::steady_clock::time_point tokens_at{};
+    std::unique_ptr<TopicAliases> aliases;
+  };
+  Cold& cold();
+  void release_cold_if_unused();
+  std::unique_ptr<Cold> cold_;
 
-  // Access control: the CONNECT waiting for the policy's answer, and the publish-rate
-  // token bucket (BrokerSettings::max_publish_rate).
-  std::unique_ptr<mqtt::Connect> pending_connect_;
-  bool pending_assigned_ = false;
-  double publish_tokens_ = 0;
-  std::chrono::steady_clock::time_point tokens_at_{};
-  bool in_batch_ = false;      // inside on_bytes: writes are gathered
-  bool flush_wanted_ = false;  // acks freed window slots during the batch
-  bool paused_ = false;        // reading paused by back-pressure
+  std::uint32_t buffer_begin_ = 0;  // of buffer_, already handled
+  std::uint32_t inbound_seq_ = 0;
+  std::uint32_t inbound_qos1_pending_ = 0;
+  // What the client told us in CONNECT (MQTT 5).
+  std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint16_t client_topic_alias_maximum_ = 0;
+  std::uint16_t keep_alive_ = 0;  // seconds, after Server Keep Alive
+  State state_ = State::awaiting_connect;
+  mqtt::Version version_ = mqtt::Version::v3_1_1;
+  mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
+  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
+  bool finished_ = false;
+  bool counted_ = false;  // in connections_current
+  bool publish_will_ = true;
+  bool client_disconnected_ = false;  // the client sent DISCONNECT
+  bool in_batch_ = false;             // inside on_bytes: writes are gathered
+  bool flush_wanted_ = false;         // acks freed window slots during the batch
+  bool paused_ = false;               // reading paused by back-pressure
 };
 
 }  // namespace dynamq::broker
