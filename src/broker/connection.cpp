@@ -65,9 +65,7 @@ Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_exe
 }
 
 Connection::~Connection() {
-  if (scheduled()) {  // never true once the loop's io_context is gone (the wheel unlinked it)
-    wheel_->remove(*this);
-  }
+  unschedule();
   if (counted_) {
     core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -266,7 +264,7 @@ void Connection::close_link() {
   emit_pending();  // e.g. a DISCONNECT gathered in this batch
   const bool was_connected = state_ == State::connected;
   state_ = State::closed;
-  wheel_->remove(*this);
+  unschedule();
   if (was_connected) {
     finish();
   }
@@ -278,7 +276,7 @@ void Connection::on_transport_closed() {
     // The peer went away without DISCONNECT: the will is published ([MQTT-3.1.2-8]).
     const bool was_connected = state_ == State::connected;
     state_ = State::closed;
-    wheel_->remove(*this);
+    unschedule();
     if (was_connected) {
       finish();
     }
@@ -360,6 +358,14 @@ void Connection::reschedule() {
   if (const auto due = deadline()) {
     wheel_->schedule(*this, *due);
   } else {
+    unschedule();
+  }
+}
+
+void Connection::unschedule() {
+  // Never scheduled once the loop's io_context is gone (its wheel unlinked every entry), so
+  // a connection that outlives its loop does not touch the dead wheel.
+  if (scheduled()) {
     wheel_->remove(*this);
   }
 }

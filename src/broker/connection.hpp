@@ -85,6 +85,7 @@ class Connection : public ConnectionHandler,
   // last_received_; activity moves it without touching the wheel.
   [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> deadline() const;
   void reschedule();  // puts the current deadline on the wheel (or takes it off)
+  void unschedule();
   friend class DeadlineWheel<Connection>;
   void on_deadline(std::chrono::steady_clock::time_point now);  // the wheel's call
   [[nodiscard]] bool v5() const { return version_ == mqtt::Version::v5; }

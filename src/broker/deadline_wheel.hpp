@@ -69,8 +69,9 @@ class DeadlineWheelCore {
   // No-op for an entry that is not scheduled. Loop thread only.
   void remove(DeadlineEntry& entry);
 
-  // Any thread, once per owner: the executor of the loop (the first one given wins; the
-  // owner keeps a pointer to it instead of its own copy).
+  // Any thread, once per owner and before its first schedule(): the executor of the loop
+  // (the first one given wins and runs the wheel's timer; the owner keeps a pointer to it
+  // instead of its own copy).
   const boost::asio::any_io_executor& adopt_executor(const boost::asio::any_io_executor& executor);
   [[nodiscard]] const boost::asio::any_io_executor& executor() const { return executor_; }
 
