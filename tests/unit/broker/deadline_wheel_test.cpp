@@ -1,5 +1,6 @@
-// The per-loop deadline wheel (broker/deadline_wheel.hpp) on its own: owners that record
-// when they were called, driven by a real io_context and polled with deadlines.
+// The per-loop deadline wheel (broker/deadline_wheel.hpp): on its own with owners that record
+// when they were called, driven by a real io_context and polled with deadlines; then with
+// broker connections on it.
 #include "broker/deadline_wheel.hpp"
 
 #include <gtest/gtest.h>
@@ -7,8 +8,10 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "broker/connection.hpp"
 #include "test_client.hpp"
 
 namespace dynamq::broker {
@@ -200,6 +203,53 @@ TEST(DeadlineWheelLifetime, OwnersMayOutliveTheIoContext) {
   }
   EXPECT_FALSE(owner->scheduled());
   owner.reset();
+}
+
+}  // namespace
+}  // namespace dynamq::broker
+
+namespace dynamq::broker {
+namespace {
+
+// Connections on the wheel of their loop: on it while a deadline applies, off it once closed.
+class ConnectionDeadlineTest : public test::BrokerTest {
+ protected:
+  std::size_t on_wheel() { return DeadlineWheel<Connection>::of(io_.get_executor()).size(); }
+};
+
+TEST_F(ConnectionDeadlineTest, ConnectionsLeaveTheWheelWhenTheyClose) {
+  test::TestClient quits(broker(), io_, mqtt::Version::v5);
+  test::TestClient drops(broker(), io_, mqtt::Version::v3_1_1);
+  test::TestClient no_keep_alive(broker(), io_, mqtt::Version::v5);
+  EXPECT_EQ(on_wheel(), 3U);  // CONNECT timeouts
+  quits.connect("quits");
+  drops.connect("drops");
+  no_keep_alive.connect("zero", true, [](mqtt::Connect& c) { c.keep_alive = 0; });
+  EXPECT_EQ(on_wheel(), 2U);  // keep alive 0: no deadline at all
+  quits.disconnect();
+  EXPECT_TRUE(quits.closed());
+  EXPECT_EQ(on_wheel(), 1U);
+  drops.drop();
+  EXPECT_EQ(on_wheel(), 0U);
+  EXPECT_TRUE(no_keep_alive.nothing_more());  // and nothing fires for it
+  EXPECT_FALSE(no_keep_alive.closed());
+}
+
+TEST_F(ConnectionDeadlineTest, ManyConnectionsShareOneWheel) {
+  constexpr int kClients = 500;
+  std::vector<std::unique_ptr<test::TestClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<test::TestClient>(broker(), io_, mqtt::Version::v3_1_1));
+    std::string id = "c";  // (not "c" + to_string: GCC 12's -Wrestrict false positive)
+    id += std::to_string(i);
+    clients.back()->connect(id);
+  }
+  EXPECT_EQ(on_wheel(), static_cast<std::size_t>(kClients));
+  EXPECT_EQ(broker().stats().connections_current, static_cast<std::uint64_t>(kClients));
+  for (auto& c : clients) {
+    c->drop();
+  }
+  EXPECT_EQ(on_wheel(), 0U);
 }
 
 }  // namespace
