@@ -3,8 +3,9 @@
 #   bench/massif_idle.sh [N] [MQTT version: 3.1.1|5]
 # Starts dynamq (build/, or DYNAMQ_BUILD) under massif on a free loopback port, opens N idle
 # connections with loadgen (clean session, keep alive 600 s), takes a detailed snapshot
-# while they are held, stops everything it started (by PID) and prints the snapshot's top
-# allocation sites (ms_print). The raw file stays in the printed directory.
+# (vgdb) once they are all established and idle, stops everything it started (by PID) and
+# prints that snapshot's top allocation sites (ms_print). The raw files stay in the printed
+# directory.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYNAMQ_BUILD:-$root/build}"
@@ -29,13 +30,24 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 port="$(awk '$1 == "tcp" {print $4; exit}' "$work/ports")"
-"$build/bench/loadgen" -p "$port" --idle "$n" --hold 8 -V "$version" -k 600 \
-  --connect-concurrency 50 --quiet --timeout 300 >"$work/loadgen.out"
+"$build/bench/loadgen" -p "$port" --idle "$n" --hold 12 -V "$version" -k 600 \
+  --connect-concurrency 50 --quiet --timeout 300 >"$work/loadgen.out" &
+loadgen=$!
+trap 'kill "$broker" "$loadgen" 2>/dev/null || true' EXIT
+# Once all N are established (and a second for the last CONNACKs), ask massif for a
+# detailed snapshot of that moment (vgdb): the heap's peak can be the connect burst
+# (pending writes and their timers), not the idle state.
+for _ in $(seq 1 600); do
+  est="$(ss -Htn state established "( sport = :$port )" | wc -l)"
+  [[ "$est" -ge "$n" ]] && break
+  sleep 0.1
+done
+sleep 1
+vgdb --pid="$broker" detailed_snapshot "$work/held.massif" >/dev/null
+wait "$loadgen"
 cat "$work/loadgen.out" >&2
-# A detailed snapshot was taken while the connections were held: stop the broker and use
-# the snapshot with the largest heap.
 kill -TERM "$broker"
 wait "$broker" || true
 trap - EXIT
-echo "massif output: $work/massif.out" >&2
-ms_print "$work/massif.out"
+echo "massif output: $work/massif.out; snapshot while held: $work/held.massif" >&2
+ms_print "$work/held.massif"

@@ -90,12 +90,12 @@ bool Broker::subscribe(std::string_view client_id, std::string_view filter,
     return false;
   }
   event.from_hook = true;
-  ClientInfo info;
+  std::shared_ptr<const ClientInfo> info;
   {
     std::lock_guard lock(session->mutex);
     info = session->info;
   }
-  core_->call_subscribed_hooks(info, event);
+  core_->call_subscribed_hooks(*info, event);
   return true;
 }
 

@@ -14,17 +14,18 @@ BrokerCore::BrokerCore(BrokerSettings s)
 
 std::shared_ptr<Session> BrokerCore::find(std::string_view client_id) const {
   std::lock_guard lock(registry_mutex_);
-  const auto it = sessions_.find(std::string(client_id));
-  return it == sessions_.end() ? nullptr : it->second;
+  const auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : *it;
 }
 
 BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& connection,
-                                        const ClientInfo& info, bool clean_start,
-                                        std::uint32_t expiry_interval) {
+                                        const std::shared_ptr<const ClientInfo>& info,
+                                        bool clean_start, std::uint32_t expiry_interval) {
   Attached result;
   {
     std::lock_guard lock(registry_mutex_);
-    auto& slot = sessions_[info.client_id];
+    const auto it = sessions_.find(std::string_view(info->client_id));
+    std::shared_ptr<Session> slot = it == sessions_.end() ? nullptr : *it;
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
       result.previous = slot->connection.lock();
@@ -33,16 +34,18 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
       slot->set_online(false);
       // With access control, a session never changes owner: another user resuming this
       // client id would inherit messages queued under the previous user's read rights.
-      const bool owner_changed = settings.access_policy && slot->info.username != info.username;
+      const bool owner_changed = settings.access_policy && slot->info->username != info->username;
       if (clean_start || owner_changed) {
         result.discarded = slot;  // ended below, outside the registry lock
+        sessions_.erase(it);
         slot = nullptr;
       } else {
         result.session_present = true;
       }
     }
     if (!slot) {
-      slot = std::make_shared<Session>(*this, info.client_id);
+      slot = std::make_shared<Session>(*this, info->client_id);
+      sessions_.insert(slot);
     }
     result.session = slot;
     std::lock_guard session_lock(slot->mutex);
@@ -144,8 +147,8 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
 void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   {
     std::lock_guard lock(registry_mutex_);
-    const auto it = sessions_.find(session->client_id());
-    if (it != sessions_.end() && it->second == session) {
+    const auto it = sessions_.find(std::string_view(session->client_id()));
+    if (it != sessions_.end() && *it == session) {
       sessions_.erase(it);
     }
   }
@@ -391,9 +394,7 @@ void BrokerCore::shutdown() {
   {
     std::lock_guard lock(registry_mutex_);
     all.reserve(sessions_.size());
-    for (const auto& [id, session] : sessions_) {
-      all.push_back(session);
-    }
+    all.assign(sessions_.begin(), sessions_.end());
   }
   for (const auto& session : all) {
     std::shared_ptr<Connection> connection;
@@ -430,12 +431,12 @@ void BrokerCore::shutdown() {
 }
 
 void BrokerCore::release_all() {
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  decltype(sessions_) sessions;
   {
     std::lock_guard lock(registry_mutex_);
     sessions.swap(sessions_);
   }
-  for (const auto& [id, session] : sessions) {
+  for (const auto& session : sessions) {
     std::lock_guard lock(session->mutex);
     session->connection.reset();
     session->attached = nullptr;

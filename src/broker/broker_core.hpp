@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "broker/broker_settings.hpp"
@@ -64,9 +64,11 @@ class BrokerCore {
     std::shared_ptr<Connection> previous;  // connection taken over (to be disconnected)
     std::shared_ptr<Session> discarded;    // old session ended by clean start
   };
-  // Binds `connection` to the session of info.client_id (new or resumed per clean_start).
-  Attached attach(const std::shared_ptr<Connection>& connection, const ClientInfo& info,
-                  bool clean_start, std::uint32_t expiry_interval);
+  // Binds `connection` to the session of info->client_id (new or resumed per clean_start);
+  // the session shares `info` from now on.
+  Attached attach(const std::shared_ptr<Connection>& connection,
+                  const std::shared_ptr<const ClientInfo>& info, bool clean_start,
+                  std::uint32_t expiry_interval);
   // The owning connection went away: start the session-expiry and will-delay timers on
   // `executor`, or end the session at once (expiry 0). `will` is the connection's will, if
   // it is to be published (not on a normal DISCONNECT).
@@ -106,7 +108,22 @@ class BrokerCore {
 
  private:
   mutable std::mutex registry_mutex_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  // Keyed by the session's own client id (no second copy of it per session), looked up by
+  // string_view.
+  struct ByClientId {
+    using is_transparent = void;
+    static std::string_view id(std::string_view id) { return id; }
+    static std::string_view id(const std::shared_ptr<Session>& s) { return s->client_id(); }
+    template <class T>
+    std::size_t operator()(const T& key) const noexcept {
+      return std::hash<std::string_view>{}(id(key));
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return id(a) == id(b);
+    }
+  };
+  std::unordered_set<std::shared_ptr<Session>, ByClientId, ByClientId> sessions_;
 };
 
 }  // namespace dynamq::broker

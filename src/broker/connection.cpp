@@ -2,11 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include "broker/backpressure.hpp"
-#include "broker/plain_allocator.hpp"
 #include "mqtt/decode.hpp"
 #include "mqtt/encode.hpp"
 
@@ -51,13 +49,23 @@ std::uint32_t packet_limit(std::uint32_t max_packet_size) {
 
 Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
                        std::shared_ptr<ClientLink> link)
-    : core_(std::move(core)), link_(std::move(link)), timer_(std::move(executor)) {
-  info_.node = core_->settings.node_name;
-  info_.remote_endpoint = link_->remote_endpoint();
-  info_.listener = link_->listener_name();
+    : core_(std::move(core)),
+      link_(std::move(link)),
+      wheel_(&DeadlineWheel<Connection>::of(executor)),
+      executor_(&wheel_->adopt_executor(executor)),
+      info_(std::make_shared<ClientInfo>()) {
+  if (*executor_ != executor) {
+    // Another executor of the same loop (never in net/): keep it, the wheel only watches.
+    cold().own_executor = std::move(executor);
+    executor_ = &cold_->own_executor;
+  }
+  info_->node = core_->settings.node_name;
+  info_->remote_endpoint = link_->remote_endpoint();
+  info_->listener = link_->listener_name();
 }
 
 Connection::~Connection() {
+  unschedule();
   if (counted_) {
     core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -72,7 +80,8 @@ void Connection::start() {
   bump(core_->counters.connections_current);
   bump(core_->counters.connections_total);
   counted_ = true;
-  arm_timer(core_->settings.connect_timeout);
+  last_received_ = std::chrono::steady_clock::now();  // the CONNECT timeout starts
+  reschedule();
 }
 
 void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
@@ -94,7 +103,9 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
-  last_received_ = std::chrono::steady_clock::now();
+  if (state_ == State::connected && !paused_) {
+    last_received_ = std::chrono::steady_clock::now();  // the wheel looks at it lazily
+  }
   // Decode straight from the caller's bytes when nothing is buffered (the common case);
   // keep only the tail of an incomplete packet.
   std::span<const std::uint8_t> input = bytes;
@@ -121,8 +132,8 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
         // CONNACK with the reason (3.1.1 only has return codes for a few of them).
         if ((rest[0] >> 4) != 1) {
           bump(core_->counters.protocol_errors);
-          spdlog::info("{} [{}]: first packet is not CONNECT, closing", info_.remote_endpoint,
-                       info_.listener);
+          spdlog::info("{} [{}]: first packet is not CONNECT, closing", info_->remote_endpoint,
+                       info_->listener);
           close_link();
         } else {
           refuse_connect(sniff_connect_version(rest).value_or(result.version), result.reason,
@@ -151,7 +162,7 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   } else {
     // Consumed bytes are skipped, and dropped only once they are most of the buffer: a batch
     // stopped by back-pressure after each message must not move the rest every time.
-    buffer_begin_ += offset;
+    buffer_begin_ += static_cast<std::uint32_t>(offset);
     if (buffer_begin_ == buffer_.size()) {
       buffer_.clear();
       buffer_begin_ = 0;
@@ -223,8 +234,9 @@ void Connection::write(const mqtt::Packet& packet) {
 
 void Connection::protocol_error(mqtt::ReasonCode reason, std::string_view what) {
   bump(core_->counters.protocol_errors);
-  spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_.client_id, info_.remote_endpoint,
-               what, static_cast<unsigned>(reason), mqtt::to_string(reason));
+  spdlog::info("client '{}' {}: {} (0x{:02x} {}), closing", info_->client_id,
+               info_->remote_endpoint, what, static_cast<unsigned>(reason),
+               mqtt::to_string(reason));
   disconnect(reason, what);
 }
 
@@ -252,7 +264,7 @@ void Connection::close_link() {
   emit_pending();  // e.g. a DISCONNECT gathered in this batch
   const bool was_connected = state_ == State::connected;
   state_ = State::closed;
-  timer_.cancel();
+  unschedule();
   if (was_connected) {
     finish();
   }
@@ -264,7 +276,7 @@ void Connection::on_transport_closed() {
     // The peer went away without DISCONNECT: the will is published ([MQTT-3.1.2-8]).
     const bool was_connected = state_ == State::connected;
     state_ = State::closed;
-    timer_.cancel();
+    unschedule();
     if (was_connected) {
       finish();
     }
@@ -291,60 +303,96 @@ void Connection::kick(mqtt::ReasonCode reason, bool session_continues) {
       will_.reset();
     }
   }
-  spdlog::debug("client '{}' {}: disconnected by the server (0x{:02x})", info_.client_id,
-                info_.remote_endpoint, static_cast<unsigned>(reason));
+  spdlog::debug("client '{}' {}: disconnected by the server (0x{:02x})", info_->client_id,
+                info_->remote_endpoint, static_cast<unsigned>(reason));
   disconnect(reason);
 }
 
 Connection::TopicAliases& Connection::aliases() {
-  if (!aliases_) {
-    aliases_ = std::make_unique<TopicAliases>();
+  auto& c = cold();
+  if (!c.aliases) {
+    c.aliases = std::make_unique<TopicAliases>();
   }
-  return *aliases_;
+  return *c.aliases;
+}
+
+Connection::Cold& Connection::cold() {
+  if (!cold_) {
+    cold_ = std::make_unique<Cold>();
+  }
+  return *cold_;
+}
+
+void Connection::release_cold_if_unused() {
+  if (cold_ && !cold_->own_executor && !cold_->pending_connect && !cold_->aliases &&
+      cold_->tokens_at == std::chrono::steady_clock::time_point{}) {
+    cold_.reset();
+  }
 }
 
 void Connection::schedule_flush() {
   boost::asio::post(executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-void Connection::arm_timer(std::chrono::steady_clock::duration after) {
-  timer_.expires_after(after);
-  // An exactly sized block, not one of Asio's recycled ones: this wait stays pending for the
-  // whole keep alive (see broker/plain_allocator.hpp).
-  timer_.async_wait(
-      boost::asio::bind_allocator(broker::PlainAllocator<void>(),
-                                  [weak = weak_from_this()](const boost::system::error_code& ec) {
-                                    if (ec) {
-                                      return;
-                                    }
-                                    if (auto self = weak.lock()) {
-                                      self->on_timer();
-                                    }
-                                  }));
+std::optional<std::chrono::steady_clock::time_point> Connection::deadline() const {
+  switch (state_) {
+    case State::awaiting_connect:
+    case State::authenticating:
+      return last_received_ + core_->settings.connect_timeout;
+    case State::connected:
+      if (paused_) {
+        return last_received_ + backpressure::kHoldLimit;  // the pause ends by itself
+      }
+      if (keep_alive_ == 0) {
+        return std::nullopt;
+      }
+      // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
+      return last_received_ + std::chrono::milliseconds(keep_alive_ * 1500);
+    case State::closed:
+      break;
+  }
+  return std::nullopt;
 }
 
-void Connection::on_timer() {
+void Connection::reschedule() {
+  if (const auto due = deadline()) {
+    wheel_->schedule(*this, *due);
+  } else {
+    unschedule();
+  }
+}
+
+void Connection::unschedule() {
+  // Never scheduled once the loop's io_context is gone (its wheel unlinked every entry), so
+  // a connection that outlives its loop does not touch the dead wheel.
+  if (scheduled()) {
+    wheel_->remove(*this);
+  }
+}
+
+void Connection::on_deadline(std::chrono::steady_clock::time_point now) {
+  const auto self = weak_from_this().lock();  // closing may drop net/'s reference
+  const auto due = deadline();
+  if (!self || !due) {
+    return;
+  }
+  if (now < *due) {
+    wheel_->schedule(*this, *due);  // there was activity since it was scheduled
+    return;
+  }
   if (paused_) {
     resume_reading();  // back-pressure holds a client for kHoldLimit at most
+    reschedule();
+    return;
   }
   if (state_ == State::awaiting_connect || state_ == State::authenticating) {
     bump(core_->counters.protocol_errors);
-    spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_.remote_endpoint, info_.listener,
-                 core_->settings.connect_timeout.count());
+    spdlog::info("{} [{}]: no CONNECT within {} ms, closing", info_->remote_endpoint,
+                 info_->listener, core_->settings.connect_timeout.count());
     close_link();
     return;
   }
-  if (state_ != State::connected || keep_alive_ == std::chrono::steady_clock::duration::zero()) {
-    return;
-  }
-  // [MQTT-3.1.2-22] one and a half times the keep alive without a packet.
-  const auto limit = keep_alive_ + keep_alive_ / 2;
-  const auto silent = std::chrono::steady_clock::now() - last_received_;
-  if (silent >= limit) {
-    protocol_error(mqtt::ReasonCode::KeepAliveTimeout, "keep alive timeout");
-    return;
-  }
-  arm_timer(limit - silent);
+  protocol_error(mqtt::ReasonCode::KeepAliveTimeout, "keep alive timeout");
 }
 
 void Connection::finish() {
@@ -402,9 +450,9 @@ void Connection::finish() {
     will_delay = properties.will_delay_interval.value_or(0);
     properties.will_delay_interval.reset();
     message->properties = std::move(properties);
-    message->sender_client_id = info_.client_id;
-    message->sender_username = info_.username;
-    will = DelayedWill{std::move(message), info_};
+    message->sender_client_id = info_->client_id;
+    message->sender_username = info_->username;
+    will = DelayedWill{std::move(message), *info_};
   }
   will_.reset();
   if (owner) {
@@ -416,10 +464,10 @@ void Connection::finish() {
     DisconnectInfo d;
     d.reason_code = static_cast<std::uint8_t>(disconnect_reason_);
     d.by_client = client_disconnected_;
-    d.session_kept = owner && info_.session_expiry_interval != 0;
+    d.session_kept = owner && info_->session_expiry_interval != 0;
     const auto list = core_->hooks.snapshot();
     for (const auto& h : *list) {
-      h->on_client_disconnected(info_, d);
+      h->on_client_disconnected(*info_, d);
     }
   }
   session_.reset();

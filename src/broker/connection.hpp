@@ -10,7 +10,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,13 +22,18 @@
 #include "broker/access_policy.hpp"
 #include "broker/broker_core.hpp"
 #include "broker/client_link.hpp"
+#include "broker/deadline_wheel.hpp"
 #include "broker/hooks.hpp"
 #include "broker/lazy_deque.hpp"
 #include "mqtt/packets.hpp"
 
 namespace dynamq::broker {
 
-class Connection : public ConnectionHandler, public std::enable_shared_from_this<Connection> {
+// Its deadlines (CONNECT timeout, keep alive, back-pressure pause) live on the loop's
+// DeadlineWheel: the DeadlineEntry base is the hook, no timer per connection.
+class Connection : public ConnectionHandler,
+                   public std::enable_shared_from_this<Connection>,
+                   public DeadlineEntry {
  public:
   Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_executor executor,
              std::shared_ptr<ClientLink> link);
@@ -47,8 +51,8 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   // `session_continues`: the session lives on (a delayed will is then not published).
   void kick(mqtt::ReasonCode reason, bool session_continues);
 
-  // The connection's executor is its timer's (one copy fewer per connection).
-  [[nodiscard]] const boost::asio::any_io_executor& executor() { return timer_.get_executor(); }
+  // Any thread. The loop's executor lives in the loop's wheel (no copy per connection).
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return *executor_; }
 
   // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
   // low-water mark, or by the pause deadline; reading from the client goes on.
@@ -77,8 +81,13 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   void close_link();
   void finish();
   void write(const mqtt::Packet& packet);
-  void arm_timer(std::chrono::steady_clock::duration after);
-  void on_timer();
+  // The deadline of the current state (none: closed, or keep alive 0), computed from
+  // last_received_; activity moves it without touching the wheel.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> deadline() const;
+  void reschedule();  // puts the current deadline on the wheel (or takes it off)
+  void unschedule();
+  friend class DeadlineWheel<Connection>;
+  void on_deadline(std::chrono::steady_clock::time_point now);  // the wheel's call
   [[nodiscard]] bool v5() const { return version_ == mqtt::Version::v5; }
 
   // connection_connect.cpp
@@ -132,34 +141,31 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
   void on_subscribe(const mqtt::Subscribe& subscribe);
   void on_unsubscribe(const mqtt::Unsubscribe& unsubscribe);
 
+  // Members are ordered by size (sizeof guarded in memory_layout_test.cpp); what few
+  // connections use lives in Cold.
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<ClientLink> link_;
-  boost::asio::steady_timer timer_;
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
-  std::size_t buffer_begin_ = 0;      // of buffer_, already handled
-  State state_ = State::awaiting_connect;
-  bool finished_ = false;
-  bool counted_ = false;  // in connections_current
-  mqtt::Version version_ = mqtt::Version::v3_1_1;
-  ClientInfo info_;
+  DeadlineWheel<Connection>* wheel_;              // of this connection's loop
+  const boost::asio::any_io_executor* executor_;  // the wheel's, or cold_->own_executor
+  // Who the client is (logs, hooks, access control). Shared with the session once attached
+  // (one copy per client, not two), and from then on replaced, never modified: other
+  // threads read the session's pointer.
+  std::shared_ptr<ClientInfo> info_;
   std::shared_ptr<Session> session_;
+  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
 
   // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
-  std::chrono::steady_clock::duration keep_alive_{};
+  // last_received_: before CONNACK the time of accept (the CONNECT timeout counts from
+  // there), while paused by back-pressure the time of the pause, else the last packet.
   std::chrono::steady_clock::time_point last_received_{};
 
   // Will of this connection, published unless the client disconnects normally. Behind a
   // pointer: most connections have none, and an inline optional cost 544 bytes each.
   std::unique_ptr<mqtt::Will> will_;
-  mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
-  bool publish_will_ = true;
-  bool client_disconnected_ = false;  // the client sent DISCONNECT
 
-  // What the client told us in CONNECT (MQTT 5).
-  std::uint16_t client_receive_maximum_ = 65535;
-  std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
-  std::uint16_t client_topic_alias_maximum_ = 0;
-  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
+  // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
+  // order per client).
+  LazyDeque<InboundPublish> inbound_;  // allocated on first use
 
   // Topic aliases both ways ([MQTT-3.3.2-*]), created when the first one is used: most
   // connections never use any, and a table sized to the maximum cost ~2 kB per MQTT 5
@@ -170,23 +176,43 @@ class Connection : public ConnectionHandler, public std::enable_shared_from_this
     std::uint16_t next_outbound = 1;
   };
   TopicAliases& aliases();
-  std::unique_ptr<TopicAliases> aliases_;
 
-  // Publishes whose ack waits on hooks (and those behind them, to keep ack and routing
-  // order per client).
-  LazyDeque<InboundPublish> inbound_;  // allocated on first use
-  std::uint64_t inbound_seq_ = 0;
-  std::size_t inbound_qos1_pending_ = 0;
+  // Rarely used state, allocated when first needed (and released when it no longer is): an
+  // idle connection has none.
+  struct Cold {
+    // The executor given to Broker::accept when it is not the loop's (never in net/).
+    boost::asio::any_io_executor own_executor;
+    // Access control: the CONNECT waiting for the policy's answer.
+    std::unique_ptr<mqtt::Connect> pending_connect;
+    bool pending_assigned = false;
+    // The publish-rate token bucket (BrokerSettings::max_publish_rate).
+    double publish_tokens = 0;
+    std::chrono::steady_clock::time_point tokens_at{};
+    std::unique_ptr<TopicAliases> aliases;
+  };
+  Cold& cold();
+  void release_cold_if_unused();
+  std::unique_ptr<Cold> cold_;
 
-  // Access control: the CONNECT waiting for the policy's answer, and the publish-rate
-  // token bucket (BrokerSettings::max_publish_rate).
-  std::unique_ptr<mqtt::Connect> pending_connect_;
-  bool pending_assigned_ = false;
-  double publish_tokens_ = 0;
-  std::chrono::steady_clock::time_point tokens_at_{};
-  bool in_batch_ = false;      // inside on_bytes: writes are gathered
-  bool flush_wanted_ = false;  // acks freed window slots during the batch
-  bool paused_ = false;        // reading paused by back-pressure
+  std::uint32_t buffer_begin_ = 0;  // of buffer_, already handled
+  std::uint32_t inbound_seq_ = 0;
+  std::uint32_t inbound_qos1_pending_ = 0;
+  // What the client told us in CONNECT (MQTT 5).
+  std::uint32_t client_maximum_packet_size_ = 0;  // 0 = no limit
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint16_t client_topic_alias_maximum_ = 0;
+  std::uint16_t keep_alive_ = 0;  // seconds, after Server Keep Alive
+  State state_ = State::awaiting_connect;
+  mqtt::Version version_ = mqtt::Version::v3_1_1;
+  mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
+  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
+  bool finished_ = false;
+  bool counted_ = false;  // in connections_current
+  bool publish_will_ = true;
+  bool client_disconnected_ = false;  // the client sent DISCONNECT
+  bool in_batch_ = false;             // inside on_bytes: writes are gathered
+  bool flush_wanted_ = false;         // acks freed window slots during the batch
+  bool paused_ = false;               // reading paused by back-pressure
 };
 
 }  // namespace dynamq::broker

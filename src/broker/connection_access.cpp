@@ -16,7 +16,7 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
   // A certificate the transport verified is the credential: its identity is the user name
   // and no password is checked (listener option use_identity_as_username).
   if (auto identity = link_->certificate_identity(); !identity.empty()) {
-    info_.username = std::move(identity);
+    info_->username = std::move(identity);
     admit(connect, assigned);
     return;
   }
@@ -26,15 +26,16 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
     return;
   }
   AuthRequest request;
-  request.client_id = info_.client_id;
+  request.client_id = info_->client_id;
   request.username = connect.username;
   request.password = std::move(connect.password);
   connect.password.reset();
-  request.remote_endpoint = info_.remote_endpoint;
-  request.listener = info_.listener;
+  request.remote_endpoint = info_->remote_endpoint;
+  request.listener = info_->listener;
   state_ = State::authenticating;
-  pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
-  pending_assigned_ = assigned;
+  auto& c = cold();
+  c.pending_connect = std::make_unique<mqtt::Connect>(std::move(connect));
+  c.pending_assigned = assigned;
   // The answer may come from a verification thread: always continue on our executor.
   policy->authenticate(std::move(request),
                        [weak = weak_from_this(), executor = executor()](AuthResult result) {
@@ -47,15 +48,17 @@ void Connection::authenticate(mqtt::Connect& connect, bool assigned) {
 }
 
 void Connection::on_authenticated(AuthResult result) {
-  if (state_ != State::authenticating || !pending_connect_) {
+  if (state_ != State::authenticating || !cold_ || !cold_->pending_connect) {
     return;  // closed (connect timeout, transport gone) while the policy decided
   }
-  const auto connect = std::move(pending_connect_);
+  const auto connect = std::move(cold_->pending_connect);
+  const bool assigned = cold_->pending_assigned;
+  release_cold_if_unused();
   if (result != AuthResult::allowed) {
     bump(core_->counters.auth_failures);
     const bool bad = result == AuthResult::bad_credentials;
     // The user name helps whoever reads the log; the password never appears anywhere.
-    const std::string what = "client '" + info_.client_id + "' " +
+    const std::string what = "client '" + info_->client_id + "' " +
                              (connect->username ? "user '" + *connect->username + "': "
                                                 : std::string("without user name: "));
     refuse_connect(version_, bad ? ReasonCode::BadUserNameOrPassword : ReasonCode::NotAuthorized,
@@ -66,7 +69,7 @@ void Connection::on_authenticated(AuthResult result) {
     refuse_connect(version_, ReasonCode::ServerUnavailable, "server shutting down");
     return;
   }
-  admit(*connect, pending_assigned_);
+  admit(*connect, assigned);
   if (state_ == State::connected && !buffer_.empty()) {
     on_bytes({});  // what the client sent after CONNECT, held until now
   }
@@ -79,7 +82,7 @@ void Connection::admit(mqtt::Connect& connect, bool assigned) {
     bump(core_->counters.denied_publish);
     refuse_connect(
         version_, ReasonCode::NotAuthorized,
-        "client '" + info_.client_id + "': will topic '" + will_->topic + "' not authorized");
+        "client '" + info_->client_id + "': will topic '" + will_->topic + "' not authorized");
     return;
   }
   accept_connect(connect, assigned);
@@ -91,7 +94,7 @@ bool Connection::publish_authorized(const std::string& topic) const {
     return false;
   }
   const auto& policy = core_->settings.access_policy;
-  return !policy || policy->authorize_publish(info_, topic);
+  return !policy || policy->authorize_publish(*info_, topic);
 }
 
 bool Connection::subscribe_authorized(const std::string& raw_filter) const {
@@ -100,12 +103,12 @@ bool Connection::subscribe_authorized(const std::string& raw_filter) const {
   if (!policy || !parsed) {
     return true;  // an invalid filter gets 0x8F from the subscription itself
   }
-  if (policy->authorize_subscribe(info_, parsed->filter)) {
+  if (policy->authorize_subscribe(*info_, parsed->filter)) {
     return true;
   }
   bump(core_->counters.denied_subscribe);
-  spdlog::info("client '{}' user '{}' {}: SUBSCRIBE to '{}' denied", info_.client_id,
-               info_.username, info_.remote_endpoint, raw_filter);
+  spdlog::info("client '{}' user '{}' {}: SUBSCRIBE to '{}' denied", info_->client_id,
+               info_->username, info_->remote_endpoint, raw_filter);
   return false;
 }
 
@@ -115,18 +118,19 @@ bool Connection::within_publish_rate() {
     return true;
   }
   // Token bucket of one second's worth of publishes, full at the first PUBLISH.
+  auto& c = cold();
   const auto now = std::chrono::steady_clock::now();
-  if (tokens_at_ == std::chrono::steady_clock::time_point{}) {
-    publish_tokens_ = rate;
+  if (c.tokens_at == std::chrono::steady_clock::time_point{}) {
+    c.publish_tokens = rate;
   } else {
-    const double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
-    publish_tokens_ = std::min<double>(rate, publish_tokens_ + elapsed * rate);
+    const double elapsed = std::chrono::duration<double>(now - c.tokens_at).count();
+    c.publish_tokens = std::min<double>(rate, c.publish_tokens + elapsed * rate);
   }
-  tokens_at_ = now;
-  if (publish_tokens_ < 1.0) {
+  c.tokens_at = now;
+  if (c.publish_tokens < 1.0) {
     return false;
   }
-  publish_tokens_ -= 1.0;
+  c.publish_tokens -= 1.0;
   return true;
 }
 

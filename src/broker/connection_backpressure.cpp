@@ -69,7 +69,8 @@ void Connection::maybe_pause() {
   paused_ = true;
   bump(core_->counters.publishers_paused);
   link_->pause_reading();
-  arm_timer(backpressure::kHoldLimit);  // on_timer resumes at the latest then
+  last_received_ = std::chrono::steady_clock::now();
+  reschedule();  // on_deadline resumes at the latest kHoldLimit from now
 }
 
 void Connection::resume_reading() {
@@ -77,7 +78,8 @@ void Connection::resume_reading() {
     return;
   }
   paused_ = false;
-  // The silence was ours, not the client's: keep alive counts from now.
+  // The silence was ours, not the client's: keep alive counts from now (the wheel sees the
+  // later deadline when the pause's slot comes up).
   last_received_ = std::chrono::steady_clock::now();
   if (state_ == State::connected) {
     link_->resume_reading();

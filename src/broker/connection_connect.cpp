@@ -16,8 +16,8 @@ void Connection::refuse_connect(mqtt::Version version, ReasonCode reason, std::s
   if (reason != ReasonCode::BadUserNameOrPassword && reason != ReasonCode::NotAuthorized) {
     bump(core_->counters.protocol_errors);  // refused credentials are counted as auth_failures
   }
-  spdlog::info("{} [{}]: CONNECT refused: {} (0x{:02x} {})", info_.remote_endpoint, info_.listener,
-               what, static_cast<unsigned>(reason), mqtt::to_string(reason));
+  spdlog::info("{} [{}]: CONNECT refused: {} (0x{:02x} {})", info_->remote_endpoint,
+               info_->listener, what, static_cast<unsigned>(reason), mqtt::to_string(reason));
   // MQTT 5 answers every refusal with its reason code ([MQTT-3.2.2-7]); 3.1/3.1.1 have
   // return codes only for a few (unacceptable protocol version, identifier rejected, …)
   // and otherwise just close.
@@ -41,9 +41,9 @@ void Connection::refuse_connect(mqtt::Version version, ReasonCode reason, std::s
 void Connection::on_connect(mqtt::Connect& connect) {
   const auto& settings = core_->settings;
   version_ = connect.version;
-  info_.protocol_version = static_cast<std::uint8_t>(connect.version);
-  info_.username = connect.username.value_or("");
-  info_.clean_start = connect.clean_start;
+  info_->protocol_version = static_cast<std::uint8_t>(connect.version);
+  info_->username = connect.username.value_or("");
+  info_->clean_start = connect.clean_start;
 
   if (core_->shutting_down.load()) {
     refuse_connect(version_, ReasonCode::ServerUnavailable, "server shutting down");
@@ -70,7 +70,7 @@ void Connection::on_connect(mqtt::Connect& connect) {
     refuse_connect(version_, ReasonCode::ClientIdentifierNotValid, "client id too long");
     return;
   }
-  info_.client_id = connect.client_id;
+  info_->client_id = connect.client_id;
   if (connect.will) {
     if (static_cast<std::uint8_t>(connect.will->qos) > settings.max_qos) {
       refuse_connect(version_, ReasonCode::QoSNotSupported, "will QoS above maximum QoS");
@@ -100,7 +100,7 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
   } else if (!connect.clean_start) {
     expiry = settings.session_expiry_max;
   }
-  info_.session_expiry_interval = expiry;
+  info_->session_expiry_interval = expiry;
 
   // Keep alive, possibly overridden by Server Keep Alive in MQTT 5 ([MQTT-3.2.2-21]).
   std::uint16_t keep_alive = connect.keep_alive;
@@ -115,7 +115,7 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
       server_keep_alive = true;
     }
   }
-  keep_alive_ = std::chrono::seconds(keep_alive);
+  keep_alive_ = keep_alive;
 
   if (v5()) {
     client_receive_maximum_ = connect.properties.receive_maximum.value_or(65535);
@@ -154,7 +154,7 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
       p.maximum_packet_size = settings.max_packet_size;
     }
     if (assigned) {
-      p.assigned_client_identifier = info_.client_id;
+      p.assigned_client_identifier = info_->client_id;
     }
     p.topic_alias_maximum = settings.topic_alias_maximum;
     if (!settings.wildcard_subscription_available) {
@@ -172,23 +172,20 @@ void Connection::accept_connect(mqtt::Connect& connect, bool assigned) {
   }
   write(connack);
   state_ = State::connected;
-  timer_.cancel();
   last_received_ = std::chrono::steady_clock::now();
-  if (keep_alive != 0) {
-    arm_timer(keep_alive_ + keep_alive_ / 2);
-  }
-  spdlog::debug("client '{}' {}: connected (MQTT {}, session present {})", info_.client_id,
-                info_.remote_endpoint, mqtt::to_string(version_), attached.session_present);
+  reschedule();  // keep alive instead of the CONNECT timeout
+  spdlog::debug("client '{}' {}: connected (MQTT {}, session present {})", info_->client_id,
+                info_->remote_endpoint, mqtt::to_string(version_), attached.session_present);
 
   if (core_->hooks.any()) {
     const auto list = core_->hooks.snapshot();
     if (!attached.session_present) {
       for (const auto& h : *list) {
-        h->on_session_created(info_);
+        h->on_session_created(*info_);
       }
     }
     for (const auto& h : *list) {
-      h->on_client_connected(info_);
+      h->on_client_connected(*info_);
     }
   }
   if (state_ == State::connected) {
@@ -204,7 +201,7 @@ void Connection::on_disconnect(const mqtt::Disconnect& disconnect) {
   publish_will_ = v5() && disconnect.reason_code == ReasonCode::DisconnectWithWillMessage;
   if (v5() && disconnect.properties.session_expiry_interval) {
     const std::uint32_t requested = *disconnect.properties.session_expiry_interval;
-    if (info_.session_expiry_interval == 0 && requested != 0) {
+    if (info_->session_expiry_interval == 0 && requested != 0) {
       client_disconnected_ = false;
       publish_will_ = true;
       protocol_error(ReasonCode::ProtocolError,
@@ -212,11 +209,15 @@ void Connection::on_disconnect(const mqtt::Disconnect& disconnect) {
       return;
     }
     const std::uint32_t expiry = std::min(requested, core_->settings.session_expiry_max);
-    info_.session_expiry_interval = expiry;
+    // info_ is shared with the session and read on other threads: replaced, not modified.
+    auto updated = std::make_shared<ClientInfo>(*info_);
+    updated->session_expiry_interval = expiry;
+    info_ = std::move(updated);
     if (session_) {
       std::lock_guard lock(session_->mutex);
       if (session_->attached == this) {
         session_->expiry_interval = expiry;
+        session_->info = info_;
       }
     }
   }

@@ -39,8 +39,8 @@ void Connection::on_publish(mqtt::Publish& publish) {
   if (!within_publish_rate()) {
     // MQTT 5 has a reason code for exactly this; before 5.0 the connection is just closed.
     bump(core_->counters.rate_limited);
-    spdlog::info("client '{}' {}: more than {} PUBLISH/s, disconnecting (0x96)", info_.client_id,
-                 info_.remote_endpoint, settings.max_publish_rate);
+    spdlog::info("client '{}' {}: more than {} PUBLISH/s, disconnecting (0x96)", info_->client_id,
+                 info_->remote_endpoint, settings.max_publish_rate);
     disconnect(ReasonCode::MessageRateTooHigh, "message rate too high");
     return;
   }
@@ -86,8 +86,8 @@ void Connection::on_publish(mqtt::Publish& publish) {
   }
   if (!publish_authorized(publish.topic)) {
     bump(core_->counters.denied_publish);
-    spdlog::info("client '{}' user '{}' {}: PUBLISH to '{}' denied", info_.client_id,
-                 info_.username, info_.remote_endpoint, publish.topic);
+    spdlog::info("client '{}' user '{}' {}: PUBLISH to '{}' denied", info_->client_id,
+                 info_->username, info_->remote_endpoint, publish.topic);
     InboundPublish entry;  // never routed; acknowledged in order with the others
     entry.packet_id = publish.packet_id;
     entry.qos = qos;
@@ -108,7 +108,7 @@ void Connection::on_publish(mqtt::Publish& publish) {
     std::size_t unacked = inbound_qos1_pending_;
     {
       std::lock_guard lock(session_->mutex);
-      duplicate = !session_->inbound_qos2.insert(publish.packet_id).second;
+      duplicate = !session_->inbound_qos2.insert(publish.packet_id);
       unacked += session_->inbound_qos2.size();
     }
     if (duplicate) {
@@ -145,8 +145,8 @@ void Connection::on_publish(mqtt::Publish& publish) {
   message->qos = qos;
   message->retain = publish.retain;
   message->properties = std::move(publish.properties);
-  message->sender_client_id = info_.client_id;
-  message->sender_username = info_.username;
+  message->sender_client_id = info_->client_id;
+  message->sender_username = info_->username;
   bump(core_->counters.messages_received);
 
   std::shared_ptr<PendingAck> pending;
@@ -154,7 +154,7 @@ void Connection::on_publish(mqtt::Publish& publish) {
     std::vector<std::shared_ptr<PendingAck>> held;
     const auto list = core_->hooks.snapshot();
     for (const auto& h : *list) {
-      if (auto decision = h->on_message_publish(info_, message)) {
+      if (auto decision = h->on_message_publish(*info_, message)) {
         held.push_back(std::move(decision));
       }
     }
@@ -219,7 +219,7 @@ void Connection::complete_inbound(const InboundPublish& entry) {
     core_->route(entry.message, session_.get(), in_batch_ ? &congested_sessions() : nullptr);
   } else if (!entry.denied) {
     spdlog::info("client '{}' {}: message {} on '{}' refused by a hook: 0x{:02x} {}",
-                 info_.client_id, info_.remote_endpoint, entry.message->id.decimal(),
+                 info_->client_id, info_->remote_endpoint, entry.message->id.decimal(),
                  entry.message->topic, entry.result.reason_code, entry.result.reason_string);
     if (!v5() && entry.qos > 0) {
       // MQTT 3.1.1 has no negative ack: close rather than acknowledge falsely.

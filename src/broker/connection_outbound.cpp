@@ -181,7 +181,7 @@ void Connection::flush() {
     const auto list = core_->hooks.snapshot();
     for (const auto& [message, qos] : delivered) {
       for (const auto& h : *list) {
-        h->on_message_delivered(info_, message, qos);
+        h->on_message_delivered(*info_, message, qos);
       }
     }
   }
@@ -228,7 +228,7 @@ void Connection::on_puback(const mqtt::Puback& puback) {
   if (core_->hooks.any()) {
     const auto list = core_->hooks.snapshot();
     for (const auto& h : *list) {
-      h->on_message_acked(info_, acked, 1);
+      h->on_message_acked(*info_, acked, 1);
     }
   }
   request_flush();
@@ -279,7 +279,7 @@ void Connection::on_pubcomp(const mqtt::Pubcomp& pubcomp) {
   if (core_->hooks.any()) {
     const auto list = core_->hooks.snapshot();
     for (const auto& h : *list) {
-      h->on_message_acked(info_, acked, 2);
+      h->on_message_acked(*info_, acked, 2);
     }
   }
   request_flush();

@@ -48,7 +48,7 @@ void Connection::on_subscribe(const mqtt::Subscribe& subscribe) {
   // SUBACK is written now; retained messages were queued and go out after it.
   write(suback);
   for (const auto& event : events) {
-    core_->call_subscribed_hooks(info_, event);
+    core_->call_subscribed_hooks(*info_, event);
   }
 }
 
@@ -71,7 +71,7 @@ void Connection::on_unsubscribe(const mqtt::Unsubscribe& unsubscribe) {
     const auto list = core_->hooks.snapshot();
     for (const auto& [filter, group] : removed) {
       for (const auto& h : *list) {
-        h->on_session_unsubscribed(info_, filter, group);
+        h->on_session_unsubscribed(*info_, filter, group);
       }
     }
   }

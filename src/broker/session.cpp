@@ -17,9 +17,10 @@ bool Session::deliver(Delivery delivery) {
     }
     // Read access is checked per message: a wildcard subscription, a retained or a queued
     // message may carry a topic this client may not read.
+    static const ClientInfo nobody;  // a session never attached (tests only)
     if (const auto& policy = core_.settings.access_policy;
         policy && policy->restricts_read() &&
-        !policy->authorize_read(info, delivery.message->topic)) {
+        !policy->authorize_read(info ? *info : nobody, delivery.message->topic)) {
       bump(core_.counters.denied_delivery);
       return false;
     }

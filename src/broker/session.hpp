@@ -17,12 +17,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "broker/hooks.hpp"
 #include "broker/lazy_deque.hpp"
 #include "broker/message.hpp"
+#include "broker/packet_id_set.hpp"
 #include "broker/subscription_ids.hpp"
 #include "broker/topic_tree.hpp"
 
@@ -94,13 +94,15 @@ class Session {
   // Allocated on first use: an idle session queues nothing.
   LazyDeque<Delivery> queue;     // not yet sent
   LazyDeque<Outgoing> inflight;  // sent, in send order
-  std::uint16_t last_packet_id = 0;
-  std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent (or pending), no PUBREL yet
+  PacketIdSet inbound_qos2;      // PUBREC sent (or pending), no PUBREL yet
   std::map<std::string, SubscriptionRecord> subscriptions;  // by the filter as subscribed
+  std::uint16_t last_packet_id = 0;
   bool flush_scheduled = false;
   bool terminated = false;  // expired or discarded; deliveries are ignored
   std::uint32_t expiry_interval = 0;
-  ClientInfo info;          // of the last connection (hooks called off-connection)
+  // Of the last connection (hooks called off-connection). Immutable and shared with that
+  // connection (one copy per client, not two): replaced, never modified.
+  std::shared_ptr<const ClientInfo> info;
   std::uint64_t epoch = 0;  // bumped on every attach: stale timers do nothing
   // What only a session that went offline needs: its timers (kept after a reconnect, so
   // shutdown can still cancel them) and a will waiting for its delay. Null until then.
