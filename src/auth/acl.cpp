@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "auth/filter_relations.hpp"
 #include "auth/line_text.hpp"
 #include "config/kv_file.hpp"
+#include "mqtt/filter_relations.hpp"
 #include "mqtt/topic.hpp"
 
 namespace dynamq::auth {
@@ -208,13 +208,14 @@ bool Acl::allowed_subscribe(const Subject& who, std::string_view filter) const {
   bool denied = false;
   for_each_rule(who, [&](Access rule, std::string_view rule_filter) {
     if (rule == Access::none) {
-      if (filter_contains(rule_filter, filter)) {
+      if (mqtt::filter_contains(rule_filter, filter)) {
         denied = true;
         return true;
       }
       return false;
     }
-    readable = readable || (grants(rule, Access::read) && filters_intersect(rule_filter, filter));
+    readable =
+        readable || (grants(rule, Access::read) && mqtt::filters_intersect(rule_filter, filter));
     return false;
   });
   return readable && !denied;

@@ -21,11 +21,6 @@ struct BoundRule {
   int line = 0;
 };
 
-// Whether two topic filters can match a common topic name ("a/+" and "a/b/#": no; "a/#" and
-// "+/b": yes). '$' topics: a filter starting with a wildcard never meets one starting
-// with '$' [MQTT-4.7.2-1].
-bool filters_overlap(std::string_view a, std::string_view b) noexcept;
-
 // True when the filter has '+' or '#'.
 bool has_wildcard(std::string_view filter) noexcept;
 

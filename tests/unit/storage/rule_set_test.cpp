@@ -7,20 +7,6 @@
 namespace dynamq::storage {
 namespace {
 
-TEST(FiltersOverlap, FollowsTopicLevels) {
-  EXPECT_TRUE(filters_overlap("#", "a/b"));
-  EXPECT_TRUE(filters_overlap("a/+", "a/b"));
-  EXPECT_TRUE(filters_overlap("a/#", "+/b/c"));
-  EXPECT_TRUE(filters_overlap("a/#", "a"));
-  EXPECT_TRUE(filters_overlap("a", "a/#"));
-  EXPECT_FALSE(filters_overlap("a/+", "a/b/c"));
-  EXPECT_FALSE(filters_overlap("a/b", "a/c"));
-  EXPECT_FALSE(filters_overlap("a/+", "a"));
-  EXPECT_FALSE(filters_overlap("#", "$SYS/x"));
-  EXPECT_FALSE(filters_overlap("+/x", "$SYS/x"));
-  EXPECT_TRUE(filters_overlap("$SYS/#", "$SYS/x"));
-}
-
 BackendConfig config_of(const std::string& text) {
   return parse_backend_config(config::parse_kv_text(text, "test.conf"));
 }

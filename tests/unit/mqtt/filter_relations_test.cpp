@@ -1,8 +1,8 @@
-#include "auth/filter_relations.hpp"
+#include "mqtt/filter_relations.hpp"
 
 #include <gtest/gtest.h>
 
-namespace dynamq::auth {
+namespace dynamq::mqtt {
 namespace {
 
 TEST(FilterRelations, Intersect) {
@@ -37,5 +37,20 @@ TEST(FilterRelations, Contains) {
   EXPECT_TRUE(filter_contains("$SYS/#", "$SYS/x"));
 }
 
+// The cases of the storage rules' former filters_overlap (same relation).
+TEST(FilterRelations, IntersectAsStorageRulesUseIt) {
+  EXPECT_TRUE(filters_intersect("#", "a/b"));
+  EXPECT_TRUE(filters_intersect("a/+", "a/b"));
+  EXPECT_TRUE(filters_intersect("a/#", "+/b/c"));
+  EXPECT_TRUE(filters_intersect("a/#", "a"));
+  EXPECT_TRUE(filters_intersect("a", "a/#"));
+  EXPECT_FALSE(filters_intersect("a/+", "a/b/c"));
+  EXPECT_FALSE(filters_intersect("a/b", "a/c"));
+  EXPECT_FALSE(filters_intersect("a/+", "a"));
+  EXPECT_FALSE(filters_intersect("#", "$SYS/x"));
+  EXPECT_FALSE(filters_intersect("+/x", "$SYS/x"));
+  EXPECT_TRUE(filters_intersect("$SYS/#", "$SYS/x"));
+}
+
 }  // namespace
-}  // namespace dynamq::auth
+}  // namespace dynamq::mqtt

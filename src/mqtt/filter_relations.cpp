@@ -1,6 +1,6 @@
-#include "auth/filter_relations.hpp"
+#include "mqtt/filter_relations.hpp"
 
-namespace dynamq::auth {
+namespace dynamq::mqtt {
 namespace {
 
 // Level by level over a filter ("a/+/#" → "a", "+", "#").
@@ -96,4 +96,4 @@ bool filter_contains(std::string_view outer, std::string_view inner) noexcept {
   return false;
 }
 
-}  // namespace dynamq::auth
+}  // namespace dynamq::mqtt
