@@ -73,7 +73,21 @@ void handshake(WsClient& ws, const tcp::endpoint& endpoint, const std::string& p
   }
 }
 
-TEST(WsTransport, ChoosesTheMqttSubprotocol) {
+// A server and a client socket per test; upgrade() is the usual successful handshake.
+class WsTransport : public testing::Test {
+ protected:
+  void upgrade() {
+    error_code ec;
+    handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
+    ASSERT_FALSE(ec) << ec.message();
+  }
+
+  WsServer server;
+  asio::io_context ctx;
+  WsClient ws{ctx};
+};
+
+TEST(WsSubprotocol, ChoosesTheMqttSubprotocol) {
   EXPECT_EQ(choose_mqtt_subprotocol("mqtt"), "mqtt");
   EXPECT_EQ(choose_mqtt_subprotocol("chat, mqtt"), "mqtt");
   EXPECT_EQ(choose_mqtt_subprotocol("mqttv3.1"), "mqttv3.1");
@@ -82,13 +96,8 @@ TEST(WsTransport, ChoosesTheMqttSubprotocol) {
   EXPECT_EQ(choose_mqtt_subprotocol(""), "");
 }
 
-TEST(WsTransport, CarriesBytesBothWaysInBinaryFrames) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
-  error_code ec;
-  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
-  ASSERT_FALSE(ec) << ec.message();
+TEST_F(WsTransport, CarriesBytesBothWaysInBinaryFrames) {
+  ASSERT_NO_FATAL_FAILURE(upgrade());
   ws.binary(true);
   // One MQTT stream split over frames of odd sizes.
   std::vector<std::uint8_t> data(50'000);
@@ -110,40 +119,29 @@ TEST(WsTransport, CarriesBytesBothWaysInBinaryFrames) {
   EXPECT_EQ(back, data);
 }
 
-TEST(WsTransport, RefusesAnUpgradeWithoutTheMqttSubprotocol) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
+TEST_F(WsTransport, RefusesAnUpgradeWithoutTheMqttSubprotocol) {
   error_code ec;
   handshake(ws, server.endpoint, "", "/mqtt", ec);
   EXPECT_TRUE(ec);
   EXPECT_EQ(server.handler_count(), 0U);
 }
 
-TEST(WsTransport, RefusesAnotherPath) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
+TEST_F(WsTransport, RefusesAnotherPath) {
   error_code ec;
   handshake(ws, server.endpoint, "mqtt", "/other", ec);
   EXPECT_TRUE(ec);
   EXPECT_EQ(server.handler_count(), 0U);
 }
 
-TEST(WsTransport, ClosesAClientThatNeverUpgrades) {
-  WsServer server;
+TEST_F(WsTransport, ClosesAClientThatNeverUpgrades) {
   Client silent(server.endpoint);
   EXPECT_TRUE(silent.read_to_eof().empty());
   EXPECT_TRUE(Server::wait_for([&] { return server.listener->stats().active.load() == 0; }));
 }
 
-TEST(WsTransport, BrokerCloseSendsACloseFrameAfterQueuedData) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
+TEST_F(WsTransport, BrokerCloseSendsACloseFrameAfterQueuedData) {
+  ASSERT_NO_FATAL_FAILURE(upgrade());
   error_code ec;
-  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
-  ASSERT_FALSE(ec) << ec.message();
   ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
   auto h = server.first_handler();
   h->run([](broker::ClientLink& link) {
@@ -162,13 +160,9 @@ TEST(WsTransport, BrokerCloseSendsACloseFrameAfterQueuedData) {
   EXPECT_TRUE(Server::wait_for([&] { return h->closed_count() == 1; }));
 }
 
-TEST(WsTransport, RefusesATextFrameWithCloseCode1003) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
+TEST_F(WsTransport, RefusesATextFrameWithCloseCode1003) {
+  ASSERT_NO_FATAL_FAILURE(upgrade());
   error_code ec;
-  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
-  ASSERT_FALSE(ec) << ec.message();
   ws.text(true);
   ws.write(asio::buffer(std::string("valid utf-8, but text")));
   beast::flat_buffer buffer;
@@ -181,13 +175,8 @@ TEST(WsTransport, RefusesATextFrameWithCloseCode1003) {
   EXPECT_EQ(h->received_size(), 0U);  // nothing of the text message reached the broker
 }
 
-TEST(WsTransport, AnswersPingsBetweenFragments) {
-  WsServer server;
-  asio::io_context ctx;
-  WsClient ws(ctx);
-  error_code ec;
-  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
-  ASSERT_FALSE(ec) << ec.message();
+TEST_F(WsTransport, AnswersPingsBetweenFragments) {
+  ASSERT_NO_FATAL_FAILURE(upgrade());
   ws.binary(true);
   std::string pong;
   ws.control_callback([&](websocket::frame_type kind, beast::string_view payload) {
@@ -209,13 +198,9 @@ TEST(WsTransport, AnswersPingsBetweenFragments) {
   EXPECT_EQ(pong, "between");
 }
 
-TEST(WsTransport, APeerThatSendsCloseButKeepsTcpOpenIsCutOff) {
-  WsServer server;  // handshake_timeout 500 ms, which also bounds the close handshake
-  asio::io_context ctx;
-  WsClient ws(ctx);
-  error_code ec;
-  handshake(ws, server.endpoint, "mqtt", "/mqtt", ec);
-  ASSERT_FALSE(ec) << ec.message();
+TEST_F(WsTransport, APeerThatSendsCloseButKeepsTcpOpenIsCutOff) {
+  // The server's handshake_timeout (500 ms) also bounds the close handshake.
+  ASSERT_NO_FATAL_FAILURE(upgrade());
   ASSERT_TRUE(Server::wait_for([&] { return server.handler_count() == 1; }));
   // A masked close frame (code 1000) written by hand; then the client neither reads nor
   // closes its socket.
