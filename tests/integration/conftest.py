@@ -8,23 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from harness import ManagedProcess, live_processes
+from harness import ManagedProcess, live_processes, made_for_one_test
 
 
 @pytest.fixture
 def process_factory(tmp_path):
     """Starts ManagedProcesses for one test and stops all of them (by PID) at teardown."""
-    started = []
 
-    def start(argv, name=None, env=None, cwd=None):
+    def start(n, argv, name=None, env=None, cwd=None):
         label = name or Path(str(argv[0])).name
-        proc = ManagedProcess(argv, tmp_path / f"{label}-{len(started)}.log", label, env, cwd)
-        started.append(proc)
-        return proc
+        return ManagedProcess(argv, tmp_path / f"{label}-{n}.log", label, env, cwd)
 
-    yield start
-    for proc in reversed(started):
-        proc.stop()
+    yield from made_for_one_test(start, ManagedProcess.stop)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -148,6 +148,22 @@ class ManagedProcess:
 
 
 
+def made_for_one_test(make, close):
+    """Body of a factory fixture (`yield from made_for_one_test(make, close)`): the test gets
+    a function that calls make(n, *args, **kwargs), n = how many it made before, and
+    everything made is closed, newest first, at teardown."""
+    made = []
+
+    def new(*args, **kwargs):
+        thing = make(len(made), *args, **kwargs)
+        made.append(thing)
+        return thing
+
+    yield new
+    for thing in reversed(made):
+        close(thing)
+
+
 def live_processes():
     """Every ManagedProcess started and not yet stopped (for failure reports)."""
     with _live_lock:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ManagedProcess, dynamq_bin, wait_until
+from harness import ManagedProcess, dynamq_bin, made_for_one_test, wait_until
 
 from .helpers import passwd
 
@@ -72,16 +72,8 @@ def start_dynamq(workdir, lines):
 @pytest.fixture
 def start_broker(tmp_path):
     """start_broker(*lines) → AccessBroker; every broker is stopped (by PID) at teardown."""
-    started = []
-
-    def start(*lines):
-        b = start_dynamq(tmp_path / f"broker{len(started)}", lines)
-        started.append(b)
-        return b
-
-    yield start
-    for b in started:
-        b.proc.stop()
+    yield from made_for_one_test(lambda n, *lines: start_dynamq(tmp_path / f"broker{n}", lines),
+                                 lambda b: b.proc.stop())
 
 
 @pytest.fixture
@@ -100,18 +92,13 @@ def clients():
     """paho clients (tests/integration/broker/clients.py) with credentials; stopped at teardown."""
     from broker.clients import Client
 
-    made = []
-
-    def new(broker, client_id, version, username=None, password=None):
+    def new(_, broker, client_id, version, username=None, password=None):
         c = Client(broker, client_id, version)
         if username is not None:
             c.paho.username_pw_set(username, password)
-        made.append(c)
         return c
 
-    yield new
-    for c in made:
-        c.stop()
+    yield from made_for_one_test(new, Client.stop)
 
 
 @pytest.fixture
@@ -120,13 +107,5 @@ def raw():
     at teardown."""
     from broker.mqtt_wire import RawClient
 
-    opened = []
-
-    def open_client(broker, version=5):
-        c = RawClient(broker.host, broker.port, version)
-        opened.append(c)
-        return c
-
-    yield open_client
-    for c in opened:
-        c.close()
+    yield from made_for_one_test(
+        lambda _, broker, version=5: RawClient(broker.host, broker.port, version), RawClient.close)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ManagedProcess, dynamq_bin, free_port, wait_until
+from harness import ManagedProcess, dynamq_bin, free_port, made_for_one_test, wait_until
 
 BROKER_KIND = os.environ.get("DYNAMQ_TEST_BROKER", "dynamq")
 HOST = "127.0.0.1"
@@ -149,16 +149,10 @@ def broker():
 @pytest.fixture
 def broker_factory(tmp_path):
     """Starts brokers with specific options for one test; stops them afterwards."""
-    started = []
+    def start(n, **options):
+        return start_broker(tmp_path / f"broker{n}", **options)
 
-    def start(**options):
-        b = start_broker(tmp_path / f"broker{len(started)}", **options)
-        started.append(b)
-        return b
-
-    yield start
-    for b in started:
-        b.stop()
+    yield from made_for_one_test(start, lambda b: b.stop())
 
 
 @pytest.fixture
@@ -195,14 +189,8 @@ def raw(broker):
     """raw(version=4, broker=None) → a RawClient (byte-exact); all closed at teardown."""
     from .mqtt_wire import RawClient
 
-    opened = []
-
-    def open_client(version=4, target=None):
+    def open_client(_, version=4, target=None):
         b = target or broker
-        c = RawClient(b.host, b.port, version)
-        opened.append(c)
-        return c
+        return RawClient(b.host, b.port, version)
 
-    yield open_client
-    for c in opened:
-        c.close()
+    yield from made_for_one_test(open_client, RawClient.close)
