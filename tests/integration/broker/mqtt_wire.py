@@ -357,6 +357,12 @@ class RawClient:
         self.send(subscribe(pid, filters, self.version, props))
         return self.recv_type(SUBACK, timeout)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         try:
             self.sock.close()

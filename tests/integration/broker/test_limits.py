@@ -24,77 +24,56 @@ def raw_on(b, version=5):
 
 
 def test_connack_announces_limits(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         ack = c.connect(uid, props=[(w.SESSION_EXPIRY, 3600)])
         assert ack.reason == 0
         assert ack.props.get(w.MAXIMUM_QOS) == 1  # [MQTT-3.2.2-9]
         assert ack.props.get(w.RETAIN_AVAILABLE) == 0  # [MQTT-3.2.2-13]
         assert ack.props.get(w.TOPIC_ALIAS_MAXIMUM) == 2
-    finally:
-        c.close()
 
 
 @pytest.mark.dynamq_only(reason="mosquitto 2.0.11 has no cap on the v5 Session Expiry Interval")
 def test_session_expiry_capped_and_announced(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         ack = c.connect(uid, props=[(w.SESSION_EXPIRY, 3600)], clean=False)
         assert ack.props.get(w.SESSION_EXPIRY) == 10  # the server's value is sent back (§3.2.2.3.2)
-    finally:
-        c.close()
 
 
 def test_subscribe_qos2_granted_max_qos(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         c.connect(uid)
         assert c.subscribe(1, [(f"t/{uid}", 2)]).codes == [1]  # granted at most Maximum QoS
-    finally:
-        c.close()
 
 
 def test_v311_subscribe_qos2_granted_max_qos(limited, uid):
-    c = raw_on(limited, 4)
-    try:
+    with raw_on(limited, 4) as c:
         c.connect(uid)
         assert c.subscribe(1, [(f"t/{uid}", 2)]).codes == [1]
-    finally:
-        c.close()
 
 
 def test_publish_above_maximum_qos_is_disconnected_0x9b(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         c.connect(uid)
         c.send(w.publish(f"t/{uid}", b"x", qos=2, pid=1, version=5))
         packets = c.wait_closed()
         assert [(p.type, p.reason) for p in packets] == [(w.DISCONNECT, 0x9B)]  # [MQTT-3.2.2-11]
-    finally:
-        c.close()
 
 
 def test_retained_publish_when_retain_unavailable_is_disconnected_0x9a(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         c.connect(uid)
         c.send(w.publish(f"t/{uid}", b"x", qos=1, pid=1, retain=True, version=5))
         packets = c.wait_closed()
         assert [(p.type, p.reason) for p in packets] == [(w.DISCONNECT, 0x9A)]  # [MQTT-3.2.2-14]
-    finally:
-        c.close()
 
 
 def test_topic_alias_above_configured_maximum_is_0x94(limited, uid):
-    c = raw_on(limited)
-    try:
+    with raw_on(limited) as c:
         c.connect(uid)
         c.send(w.publish(f"t/{uid}", b"x", version=5, props=[(w.TOPIC_ALIAS, 2)]))
         c.send(w.publish(f"t/{uid}", b"x", version=5, props=[(w.TOPIC_ALIAS, 3)]))
         packets = c.wait_closed()
         assert [(p.type, p.reason) for p in packets] == [(w.DISCONNECT, 0x94)]
-    finally:
-        c.close()
 
 
 @pytest.mark.dynamq_only(reason="mosquitto 2.0.11 closes connections on shutdown without DISCONNECT 0x8B")

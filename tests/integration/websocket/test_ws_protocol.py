@@ -26,8 +26,7 @@ def assert_closed_with(frames, code):
 
 
 def test_mqtt_packets_split_across_many_frames(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         # CONNECT one byte per frame, each frame its own complete WebSocket message.
         for byte in mw.connect(uid, version=4):
             c.send_frame(BINARY, bytes([byte]))
@@ -42,25 +41,19 @@ def test_mqtt_packets_split_across_many_frames(ws_broker, uid):
         got = {p.type: p for p in (c.recv_packet(), c.recv_packet())}
         assert got[mw.PUBACK].pid == 7
         assert got[mw.PUBLISH].payload == b"x" * 1000
-    finally:
-        c.close()
 
 
 def test_several_mqtt_packets_packed_in_one_frame(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.send_frame(BINARY, mw.connect(uid) + mw.subscribe(1, [(f"{uid}/p", 0)])
                      + mw.publish(f"{uid}/p", b"packed", qos=1, pid=2) + mw.pingreq())
         types = [c.recv_packet().type for _ in range(5)]
         assert types[:2] == [mw.CONNACK, mw.SUBACK]
         assert sorted(types[2:]) == sorted([mw.PUBACK, mw.PUBLISH, mw.PINGRESP])
-    finally:
-        c.close()
 
 
 def test_fragmented_message_with_a_ping_between_fragments(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.mqtt_connect(uid)
         c.send_mqtt(mw.subscribe(1, [(f"{uid}/f", 0)]))
         c.recv_type(mw.SUBACK)
@@ -74,19 +67,14 @@ def test_fragmented_message_with_a_ping_between_fragments(ws_broker, uid):
         assert (fin, op, payload) == (True, PONG, b"between")
         p = c.recv_type(mw.PUBLISH)
         assert p.payload == bytes(range(256)) * 40
-    finally:
-        c.close()
 
 
 def test_ping_is_answered_with_a_pong_carrying_its_payload(ws_broker):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.send_frame(PING, b"are you there")
         assert c.recv_frame() == (True, PONG, b"are you there")
         c.send_frame(PING, b"")
         assert c.recv_frame() == (True, PONG, b"")
-    finally:
-        c.close()
 
 
 def test_client_close_is_echoed_then_tcp_closed(ws_broker, uid):
@@ -109,8 +97,7 @@ def test_client_close_is_echoed_then_tcp_closed(ws_broker, uid):
 
 
 def test_broker_closing_after_a_protocol_violation_sends_a_close_frame(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.mqtt_connect(uid, version=5)
         c.send_mqtt(mw.connect(uid, version=5))  # a second CONNECT: protocol error [MQTT-3.1.0-2]
         frames = c.frames_until_eof()
@@ -121,8 +108,6 @@ def test_broker_closing_after_a_protocol_violation_sends_a_close_frame(ws_broker
         assert close_code(frames[-1][2]) == 1000
         wait_until(lambda: re.search(rf"client '{re.escape(uid)}' \S+: second CONNECT", ws_broker.log()), 10,
                    message="the protocol error logged with the client id")
-    finally:
-        c.close()
 
 
 def test_takeover_closes_the_old_websocket_with_a_close_frame(ws_broker, uid):
@@ -145,63 +130,47 @@ def test_takeover_closes_the_old_websocket_with_a_close_frame(ws_broker, uid):
 
 def test_upgrade_without_the_mqtt_subprotocol_is_refused_and_logged(ws_broker):
     for offered in (None, "chat, superchat"):
-        c = WsClient(ws_broker.host, ws_broker.ws)
-        try:
+        with WsClient(ws_broker.host, ws_broker.ws) as c:
             c.request_upgrade("/mqtt", protocols=offered)
             status, headers, body = c.read_response()
             assert status == 400
             assert b"mqtt" in body
             assert "sec-websocket-accept" not in headers
             assert c.frames_until_eof() == []
-        finally:
-            c.close()
     ws_broker.wait_for_log("WebSocket upgrade refused: no mqtt subprotocol offered")
 
 
 def test_upgrade_on_another_path_gets_404(ws_broker):
-    c = WsClient(ws_broker.host, ws_broker.ws)
-    try:
+    with WsClient(ws_broker.host, ws_broker.ws) as c:
         c.request_upgrade("/not-mqtt")
         status, _headers, body = c.read_response()
         assert status == 404
         assert b"/mqtt" in body
         assert c.frames_until_eof() == []
-    finally:
-        c.close()
     ws_broker.wait_for_log("WebSocket upgrade refused: path /not-mqtt")
 
 
 def test_plain_http_request_is_refused(ws_broker):
-    c = WsClient(ws_broker.host, ws_broker.ws)
-    try:
+    with WsClient(ws_broker.host, ws_broker.ws) as c:
         c.request_upgrade("/mqtt", upgrade=False)
         status, _headers, _body = c.read_response()
         assert status == 400
-    finally:
-        c.close()
 
 
 def test_mqttv31_subprotocol_is_accepted(ws_broker, uid):
-    c = WsClient(ws_broker.host, ws_broker.ws)
-    try:
+    with WsClient(ws_broker.host, ws_broker.ws) as c:
         headers = c.upgrade("/mqtt", protocols="mqttv3.1")
         assert headers["sec-websocket-protocol"] == "mqttv3.1"
         assert c.mqtt_connect(uid[:23], version=3).reason == 0
-    finally:
-        c.close()
 
 
 def test_mqtt_subprotocol_preferred_when_both_offered(ws_broker):
-    c = WsClient(ws_broker.host, ws_broker.ws)
-    try:
+    with WsClient(ws_broker.host, ws_broker.ws) as c:
         assert c.upgrade("/mqtt", protocols="mqttv3.1, mqtt")["sec-websocket-protocol"] == "mqtt"
-    finally:
-        c.close()
 
 
 def test_text_frame_is_refused(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.mqtt_connect(uid)
         c.send_mqtt(mw.subscribe(1, [(f"{uid}/text", 0)]))
         c.recv_type(mw.SUBACK)
@@ -214,25 +183,19 @@ def test_text_frame_is_refused(ws_broker, uid):
         assert all(op == CLOSE for _f, op, _p in frames), f"answered a text frame: {frames}"
         assert_closed_with(frames, 1003)
         ws_broker.wait_for_log("WebSocket text frame refused (MQTT needs binary frames [MQTT-6.0.0-1])")
-    finally:
-        c.close()
 
 
 def test_unmasked_client_frame_is_refused(ws_broker, uid):
-    c = open_ws(ws_broker)
-    try:
+    with open_ws(ws_broker) as c:
         c.mqtt_connect(uid)
         c.send_frame(BINARY, mw.pingreq(), mask=False)  # clients must mask (RFC 6455 5.1)
         frames = c.frames_until_eof()
         assert all(op == CLOSE for _f, op, _p in frames), f"answered an unmasked frame: {frames}"
         assert_closed_with(frames, 1002)
-    finally:
-        c.close()
 
 
 def test_upgrade_that_never_completes_is_closed_after_handshake_timeout(ws_broker):
-    c = WsClient(ws_broker.host, ws_broker.ws)
-    try:
+    with WsClient(ws_broker.host, ws_broker.ws) as c:
         c.send(b"GET /mqtt HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
         try:
             # handshake_timeout is HANDSHAKE_TIMEOUT s; allow a wide margin before calling it hung.
@@ -240,7 +203,5 @@ def test_upgrade_that_never_completes_is_closed_after_handshake_timeout(ws_broke
             raise AssertionError("the broker answered a request that never ended")
         except Closed:
             pass
-    finally:
-        c.close()
     ws_broker.wait_for_log(
         f"WebSocket upgrade refused: not completed within handshake_timeout ({HANDSHAKE_TIMEOUT * 1000} ms)")

@@ -195,6 +195,12 @@ class WsClient:
         self.send_mqtt(mqtt_wire.connect(client_id, version=version, **kw), frame_size)
         return self.recv_type(mqtt_wire.CONNACK)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         try:
             self.sock.close()
