@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "net/tcp_connection.hpp"
+
 namespace dynamq::net {
 
 namespace {
@@ -12,6 +14,24 @@ constexpr std::size_t kReadBufferSize = 64 * 1024;
 }
 
 Loop::Loop(std::size_t index) : index_(index), read_buffer_(kReadBufferSize) {}
+
+void Loop::enlist_flush(TcpConnection* c) {
+  flush_list_.push_back(c);
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(context_, [this] { flush_listed(); });
+  }
+}
+
+void Loop::flush_listed() {
+  flush_posted_ = false;
+  // Connections enlisted while these are flushed go to the next turn's list.
+  flushing_.swap(flush_list_);
+  for (auto* c : flushing_) {
+    c->flush_listed();
+  }
+  flushing_.clear();
+}
 
 IoPool::IoPool(std::size_t threads) {
   if (threads == 0) {

@@ -12,6 +12,7 @@
 
 #include "net/asio.hpp"
 #include "net/connection_set.hpp"
+#include "net/poller.hpp"
 #include "net/write_batch.hpp"
 
 namespace dynamq::net {
@@ -35,13 +36,26 @@ class Loop {
   [[nodiscard]] std::span<std::uint8_t> read_buffer() { return read_buffer_; }
   // Write state lent to connections while they have bytes to write (write_batch.hpp).
   [[nodiscard]] WriteBatchPool& write_batches() { return write_batches_; }
+  // The epoll instance of this loop's plain TCP connections (poller.hpp).
+  [[nodiscard]] Poller& poller() { return poller_; }
+  // Plain TCP: `c` has bytes queued; its flush runs in the one flush this loop posts per
+  // turn, so a fan-out to a hundred subscribers costs one post, not a hundred. The
+  // connection stays alive until then (TcpConnection::finish releases itself in a handler
+  // posted after this one).
+  void enlist_flush(TcpConnection* c);
 
  private:
+  void flush_listed();
+
   std::size_t index_;
   asio::io_context context_{1};  // concurrency hint 1: one thread runs it, no locking inside
   ConnectionSet connections_;
   std::vector<std::uint8_t> read_buffer_;
   WriteBatchPool write_batches_;
+  Poller poller_{context_};  // after context_: its descriptor goes before the context
+  std::vector<TcpConnection*> flush_list_;
+  std::vector<TcpConnection*> flushing_;  // the list being flushed (keeps its capacity)
+  bool flush_posted_ = false;
 };
 
 class IoPool {

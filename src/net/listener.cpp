@@ -1,10 +1,14 @@
 #include "net/listener.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
-#include "net/stream_connection.hpp"
+#include "net/tcp_connection.hpp"
 #include "net/tls_context_source.hpp"
 
 namespace dynamq::net {
@@ -22,20 +26,10 @@ std::string to_string(const tcp::endpoint& endpoint) {
 }
 
 TransportStarter tcp_transport() {
-  return
-      [](TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
-        error_code ec;
-        // MQTT packets are small and latency matters: no Nagle delay.
-        socket.set_option(tcp::no_delay(true), ec);
-        socket.non_blocking(true, ec);
-        if (ec) {
-          state->stats.active.fetch_sub(1, std::memory_order_relaxed);
-          return;
-        }
-        std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), loop, std::move(state),
-                                                      std::move(remote))
-            ->start();
-      };
+  return [](AcceptedSocket socket, Loop& loop, std::shared_ptr<ListenerState> state,
+            const tcp::endpoint& remote) {
+    start_tcp_connection(std::move(socket), loop, std::move(state), remote);
+  };
 }
 
 Listener::Listener(IoPool& pool, ListenerConfig config, HandlerFactory factory,
@@ -65,6 +59,7 @@ tcp::endpoint Listener::bind() {
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(config_.endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
+  acceptor_.native_non_blocking(true);  // accept4 until EAGAIN (accept_pending)
   local_ = acceptor_.local_endpoint();
   return local_;
 }
@@ -80,37 +75,69 @@ void Listener::stop() {
   });
 }
 
+// The acceptor waits for readiness and accepts with accept4 itself, so an accepted socket is
+// a bare descriptor: plain TCP connections never get Asio reactor state (poller.hpp), and
+// the others get it on their own loop.
 awaitable<void> Listener::accept_loop() {
   asio::steady_timer backoff(home_.context());
   while (acceptor_.is_open()) {
-    Loop& loop = pool_.next();
-    auto [ec, socket] =
-        co_await acceptor_.async_accept(loop.context().get_executor(), use_awaitable_tuple);
+    auto [ec] = co_await acceptor_.async_wait(tcp::acceptor::wait_read, use_awaitable_tuple);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
       break;
     }
-    if (ec) {
+    if (!ec) {
+      accept_pending();
+    }
+    if (ec || accept_failed_) {
       // Out of file descriptors and the like: back off instead of spinning on the error.
-      spdlog::error("{}: accept failed: {}", state_->name, ec.message());
+      if (ec) {
+        spdlog::error("{}: accept failed: {}", state_->name, ec.message());
+      }
+      accept_failed_ = false;
       backoff.expires_after(std::chrono::milliseconds(100));
       co_await backoff.async_wait(use_awaitable_tuple);
-      continue;
     }
-    error_code endpoint_ec;
-    const auto peer = socket.remote_endpoint(endpoint_ec);
-    std::string remote = endpoint_ec ? std::string("?") : to_string(peer);
+  }
+  spdlog::debug("{}: no longer accepting", state_->name);
+}
+
+void Listener::accept_pending() {
+  // A bounded batch: under a connect storm the re-armed wait completes at once, and the
+  // acceptor's loop runs its connections in between.
+  constexpr int kBatch = 64;
+  for (int i = 0; i < kBatch; ++i) {
+    sockaddr_storage peer_address{};
+    socklen_t length = sizeof peer_address;
+    const int fd = ::accept4(acceptor_.native_handle(), reinterpret_cast<sockaddr*>(&peer_address),
+                             &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      const int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        return;
+      }
+      if (error == EINTR || error == ECONNABORTED || error == EPROTO) {
+        continue;  // that one is gone; the next may be fine
+      }
+      spdlog::error("{}: accept failed: {}", state_->name,
+                    error_code(error, boost::system::system_category()).message());
+      accept_failed_ = true;
+      return;
+    }
+    tcp::endpoint peer;
+    std::memcpy(peer.data(), &peer_address, std::min<std::size_t>(length, peer.capacity()));
+    peer.resize(std::min<std::size_t>(length, peer.capacity()));
+    AcceptedSocket socket(fd, peer.protocol());
     if (const auto admission = state_->stats.active.try_admit(state_->max_connections);
         admission != Admission::admitted) {
-      refuse(socket, remote, admission);
+      refuse(std::move(socket), peer, admission);
       continue;
     }
     state_->stats.accepted.fetch_add(1, std::memory_order_relaxed);
-    asio::post(loop.context(), [transport = transport_, s = std::move(socket), &loop,
-                                state = state_, r = std::move(remote)]() mutable {
-      transport(std::move(s), loop, std::move(state), std::move(r));
-    });
+    Loop& loop = pool_.next();
+    asio::post(loop.context(),
+               [transport = transport_, s = std::move(socket), &loop, state = state_,
+                peer]() mutable { transport(std::move(s), loop, std::move(state), peer); });
   }
-  spdlog::debug("{}: no longer accepting", state_->name);
 }
 
 bool Listener::reload_certificates() {
@@ -133,17 +160,17 @@ bool Listener::reload_certificates() {
 // Like mosquitto, a connection past a limit is closed before a byte is read: answering it
 // (CONNACK 0x97 / 0x03) would mean reading its CONNECT, spending on it what the limit is
 // there to protect.
-void Listener::refuse(TcpSocket& socket, const std::string& remote, Admission why) {
+void Listener::refuse(AcceptedSocket socket, const tcp::endpoint& remote, Admission why) {
   state_->stats.refused.fetch_add(1, std::memory_order_relaxed);
-  error_code ec;
-  socket.close(ec);
+  socket.reset();
   // At most one line a second, however hard we are hammered.
   ++refusals_since_log_;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
     const bool process = why == Admission::process_full;
     spdlog::warn("{}: refused {} ({} {} reached; {} refused since last report, {} in total)",
-                 state_->name, remote, process ? "net.max_connections" : "max_connections",
+                 state_->name, to_string(remote),
+                 process ? "net.max_connections" : "max_connections",
                  process ? config_.budget->max() : state_->max_connections, refusals_since_log_,
                  state_->stats.refused.load(std::memory_order_relaxed));
     last_refusal_log_ = now;

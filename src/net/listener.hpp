@@ -7,19 +7,22 @@
 #include <memory>
 #include <string>
 
+#include "net/accepted_socket.hpp"
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
 
 namespace dynamq::net {
 
-// Runs on the socket's loop; takes the accepted socket and starts a connection on it.
-// `remote` is "address:port" of the peer. The socket is bound to the loop's io_context
-// executor (asio.hpp, TcpSocket); transports that need a tcp::socket move it into one.
-using TransportStarter = std::function<void(
-    TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote)>;
+// Runs on the socket's loop; takes the accepted socket (a bare non-blocking descriptor) and
+// starts a connection on it. `remote` is the peer. Transports that need an Asio socket make
+// one on the loop (AcceptedSocket::into_socket).
+using TransportStarter =
+    std::function<void(AcceptedSocket socket, Loop& loop, std::shared_ptr<ListenerState> state,
+                       const tcp::endpoint& remote)>;
 
-// The plain TCP transport: TCP_NODELAY, non-blocking, a StreamConnection<TcpSocket>.
+// The plain TCP transport: TCP_NODELAY, a TcpConnection on the loop's own epoll
+// (tcp_connection.hpp).
 TransportStarter tcp_transport();
 
 struct ListenerConfig {
@@ -62,7 +65,9 @@ class Listener {
 
  private:
   awaitable<void> accept_loop();
-  void refuse(TcpSocket& socket, const std::string& remote, Admission why);
+  // Accepts what is pending (up to a batch) and hands each socket to a loop.
+  void accept_pending();
+  void refuse(AcceptedSocket socket, const tcp::endpoint& remote, Admission why);
 
   IoPool& pool_;
   ListenerConfig config_;
@@ -71,6 +76,7 @@ class Listener {
   Loop& home_;  // the loop the acceptor runs on
   tcp::acceptor acceptor_;
   tcp::endpoint local_;
+  bool accept_failed_ = false;  // the last accept4 failed for lack of resources: back off
   std::chrono::steady_clock::time_point last_refusal_log_{};
   std::uint64_t refusals_since_log_ = 0;
 };

@@ -1,16 +1,13 @@
-// One client connection over any stream (plain TCP now; TLS and WebSocket streams later):
-// implements the broker's ClientLink and feeds its ConnectionHandler. Lives on one loop;
-// every member is touched only from that loop's thread, so nothing here takes a lock.
+// One client connection over an Asio stream (TLS, WebSocket, secure WebSocket; plain TCP has
+// its own leaner TcpConnection, tcp_connection.hpp): implements the broker's ClientLink and
+// feeds its ConnectionHandler. Lives on one loop; every member is touched only from that
+// loop's thread, so nothing here takes a lock.
 //
-// Reads: plain TCP waits for readability and then reads into the loop's shared buffer (no
-// per-connection read buffer); other streams read into a buffer of their own. One read per
-// turn: a connection with more to read yields to the others on the loop (fairness: fifty
-// publishers must not starve the subscriber they feed), and the broker may pause reading
+// Reads: a coroutine reads into a buffer of its own; the broker may pause reading
 // (back-pressure) while the sessions a publisher feeds are backed up.
 // Writes: write() only queues; the first write of a burst posts one flush, so everything the
-// broker queues in one turn leaves in one gathered write (sendmsg with many iovecs). TCP tries
-// the write at once without blocking and falls back to an async write only when the kernel
-// buffer is full; that async write has a deadline (write_timeout).
+// broker queues in one turn leaves in one gathered write. The write is asynchronous and has
+// a deadline (write_timeout).
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -26,7 +23,6 @@
 #include <vector>
 
 #include "broker/client_link.hpp"
-#include "broker/plain_allocator.hpp"
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener_state.hpp"
@@ -62,9 +58,7 @@ template <class Stream>
 class StreamConnection final : public broker::ClientLink,
                                public LoopConnection,
                                public std::enable_shared_from_this<StreamConnection<Stream>> {
-  static constexpr bool kPlainTcp =
-      std::is_same_v<Stream, TcpSocket> || std::is_same_v<Stream, tcp::socket>;
-  static constexpr std::size_t kOwnReadBuffer = 16 * 1024;  // non-TCP streams only
+  static constexpr std::size_t kOwnReadBuffer = 16 * 1024;
   // TLS streams end with close_notify (async_shutdown) instead of a bare FIN.
   static constexpr bool kTlsShutdown = requires(Stream & s) { s.async_shutdown(use_awaitable); };
 
@@ -76,10 +70,8 @@ class StreamConnection final : public broker::ClientLink,
         loop_(loop),
         listener_(std::move(listener)),
         remote_(std::move(remote)) {
-    if constexpr (!kPlainTcp) {
-      if (listener_->use_identity_as_username) {
-        identity_ = verified_peer_common_name(tls_session_of(stream_));
-      }
+    if (listener_->use_identity_as_username) {
+      identity_ = verified_peer_common_name(tls_session_of(stream_));
     }
   }
 
@@ -97,11 +89,7 @@ class StreamConnection final : public broker::ClientLink,
       finish();
       return;
     }
-    if constexpr (kPlainTcp) {
-      wait_readable();
-    } else {
-      asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
-    }
+    asio::co_spawn(loop_.context(), read_loop(std::move(self)), asio::detached);
   }
 
   // --- broker::ClientLink -------------------------------------------------------------
@@ -153,13 +141,7 @@ class StreamConnection final : public broker::ClientLink,
 
   [[nodiscard]] std::string remote_endpoint() const override { return remote_; }
   [[nodiscard]] std::string listener_name() const override { return listener_->name; }
-  [[nodiscard]] std::string certificate_identity() const override {
-    if constexpr (kPlainTcp) {
-      return {};
-    } else {
-      return identity_;
-    }
-  }
+  [[nodiscard]] std::string certificate_identity() const override { return identity_; }
 
   // --- LoopConnection -----------------------------------------------------------------
   // Synchronous, so that a loop being stopped leaves no link ⇄ handler cycle behind.
@@ -170,79 +152,7 @@ class StreamConnection final : public broker::ClientLink,
 
   auto& socket() { return boost::beast::get_lowest_layer(stream_); }
 
-  // Plain TCP reads with a handler instead of a coroutine: an idle connection then holds one
-  // pending wait operation (~95 bytes, its handler keeps the connection alive) where the
-  // coroutine frames of co_spawn + read_loop + read_ready_loop cost ~1.4 kB
-  // (bench/README.md, idle memory). One turn of reading is read_turn().
-  //
-  // The operation gets an exactly sized block (PlainAllocator), not one of Asio's recycled
-  // blocks, which keep the size of whatever used them first (on the accept path: ~300 B).
-  // The handler names its allocator itself: bind_allocator would add a padded word to it.
-  struct ReadableHandler {
-    using allocator_type = broker::PlainAllocator<void>;
-    [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
-    void operator()(error_code ec) const {
-      if (ec) {
-        self->finish();
-        return;
-      }
-      self->read_turn();
-    }
-    std::shared_ptr<Self> self;
-  };
-
-  void wait_readable() {
-    socket().async_wait(tcp::socket::wait_read, ReadableHandler{this->shared_from_this()});
-  }
-
-  // Plain TCP, one turn: read what is there into the loop's buffer. A full buffer means more
-  // is probably waiting: yield (post, no syscall) and read again without waiting for
-  // readiness. While the broker pauses reading (back-pressure) no operation is pending; the
-  // link ⇄ handler cycle keeps the connection alive and wake_reader() starts the next turn.
-  void read_turn() {
-    try {
-      if (socket_closed_) {
-        finish();
-        return;
-      }
-      if (read_paused_) {
-        parked_ = true;
-        return;
-      }
-      const auto buffer = loop_.read_buffer();
-      error_code ec;
-      const std::size_t n = socket().read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        wait_readable();
-        return;
-      }
-      if (ec) {
-        finish();  // EOF or reset
-        return;
-      }
-      deliver(buffer.first(n));
-      if (socket_closed_) {
-        finish();
-      } else if (n < buffer.size()) {
-        wait_readable();
-      } else {
-        next_turn();
-      }
-    } catch (const std::exception& e) {
-      // The handler threw: a bug in one connection must not take the loop down.
-      spdlog::error("{} {}: closing after an internal error: {}", listener_->name, remote_,
-                    e.what());
-      finish();
-    }
-  }
-
-  void next_turn() {
-    asio::post(loop_.context(),
-               asio::bind_allocator(broker::PlainAllocator<void>(),
-                                    [self = this->shared_from_this()] { self->read_turn(); }));
-  }
-
-  // Other streams: a coroutine; `self` keeps the connection alive while the loop runs.
+  // A coroutine; `self` keeps the connection alive while the loop runs.
   awaitable<void> read_loop(std::shared_ptr<Self> self) {
     (void)self;
     try {
@@ -261,7 +171,7 @@ class StreamConnection final : public broker::ClientLink,
     finish();
   }
 
-  // Any other stream: a buffer of its own and async_read_some.
+  // A buffer of its own and async_read_some.
   awaitable<void> read_some_loop() {
     std::vector<std::uint8_t> buffer(kOwnReadBuffer);
     for (;;) {
@@ -305,14 +215,8 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void wake_reader() {
-    if constexpr (!kPlainTcp) {
-      if (resume_) {
-        asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
-      }
-    }
-    if (parked_) {
-      parked_ = false;
-      next_turn();
+    if (resume_) {
+      asio::post(loop_.context(), [r = std::move(resume_)] { (*r)(); });
     }
   }
 
@@ -345,25 +249,6 @@ class StreamConnection final : public broker::ClientLink,
     batch.queued_bytes = 0;
     batch.first = 0;
 
-    if constexpr (kPlainTcp) {
-      // Try now: usually the kernel takes it all and no asynchronous operation is needed.
-      while (batch.first < batch.buffers.size()) {
-        error_code ec;
-        const std::size_t n = socket().write_some(pending_buffers(), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-          break;
-        }
-        if (ec) {
-          close_socket();
-          return;
-        }
-        consume(n);
-      }
-      if (batch.first == batch.buffers.size()) {
-        batch_done();
-        return;
-      }
-    }
     writing_ = true;
     arm_deadline();
     auto done = [self = this->shared_from_this()](error_code ec, std::size_t) {
@@ -388,21 +273,6 @@ class StreamConnection final : public broker::ClientLink,
   // Only while a batch is being written (batch_ is set).
   std::span<const asio::const_buffer> pending_buffers() const {
     return std::span<const asio::const_buffer>(batch_->buffers).subspan(batch_->first);
-  }
-
-  // Drops the first n written bytes from the gathered batch.
-  void consume(std::size_t n) {
-    auto& batch = *batch_;
-    batch.inflight_bytes -= n;
-    while (n > 0 && batch.first < batch.buffers.size()) {
-      auto& b = batch.buffers[batch.first];
-      if (n < b.size()) {
-        b += n;
-        return;
-      }
-      n -= b.size();
-      ++batch.first;
-    }
   }
 
   void batch_done() {
@@ -552,14 +422,9 @@ class StreamConnection final : public broker::ClientLink,
   bool socket_closed_ = false;
   bool finished_ = false;
   bool read_paused_ = false;
-  bool parked_ = false;  // plain TCP: reading paused, no operation pending
 
-  // Other streams only (plain TCP has neither): certificate_identity() (TLS), the paused
-  // read loop.
-  template <int>
-  struct None {};
-  [[no_unique_address]] std::conditional_t<kPlainTcp, None<0>, std::string> identity_;
-  [[no_unique_address]] std::conditional_t<kPlainTcp, None<1>, std::unique_ptr<Resume>> resume_;
+  std::string identity_;            // certificate_identity() (TLS)
+  std::unique_ptr<Resume> resume_;  // the paused read loop
 };
 
 }  // namespace dynamq::net

@@ -128,19 +128,25 @@ awaitable<void> handshake(std::shared_ptr<TlsStream> stream, Loop& loop,
 
 TransportStarter tls_transport(std::shared_ptr<asio::ssl::context> context,
                                std::chrono::milliseconds handshake_timeout, TlsNext next) {
-  return
-      [context = std::move(context), handshake_timeout, next = std::move(next)](
-          TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state, std::string remote) {
-        error_code ec;
-        socket.set_option(tcp::no_delay(true), ec);
-        // The listener's current (possibly reloaded) context; the SSL object keeps it alive.
-        const auto current = state->tls ? state->tls->current() : context;
-        auto stream = std::make_shared<TlsStream>(tcp::socket(std::move(socket)), *current);
-        asio::co_spawn(loop.context(),
-                       handshake(std::move(stream), loop, std::move(state), std::move(remote),
-                                 handshake_timeout, next),
-                       asio::detached);
-      };
+  return [context = std::move(context), handshake_timeout, next = std::move(next)](
+             AcceptedSocket accepted, Loop& loop, std::shared_ptr<ListenerState> state,
+             const tcp::endpoint& peer) {
+    error_code ec;
+    auto socket = accepted.into_socket(loop.context(), ec);
+    if (ec) {
+      state->stats.active.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    std::string remote = to_string(peer);
+    socket.set_option(tcp::no_delay(true), ec);
+    // The listener's current (possibly reloaded) context; the SSL object keeps it alive.
+    const auto current = state->tls ? state->tls->current() : context;
+    auto stream = std::make_shared<TlsStream>(tcp::socket(std::move(socket)), *current);
+    asio::co_spawn(loop.context(),
+                   handshake(std::move(stream), loop, std::move(state), std::move(remote),
+                             handshake_timeout, next),
+                   asio::detached);
+  };
 }
 
 }  // namespace dynamq::net

@@ -20,8 +20,9 @@ struct WriteBatch {
   std::vector<asio::const_buffer> buffers;    // inflight as iovecs
   std::vector<std::uint8_t> linear;           // inflight copied, for linearizing streams
   std::size_t first = 0;                      // first unwritten buffer of the batch
-  std::size_t queued_bytes = 0;               // in queue
-  std::size_t inflight_bytes = 0;             // of inflight, not yet written
+  std::size_t first_offset = 0;    // bytes of inflight[first] written (TcpConnection only)
+  std::size_t queued_bytes = 0;    // in queue
+  std::size_t inflight_bytes = 0;  // of inflight, not yet written
 };
 
 // Free write batches of one loop; touched only from that loop's thread. It holds at most as

@@ -146,9 +146,15 @@ awaitable<void> upgrade(Next stream, Loop& loop, std::shared_ptr<ListenerState> 
 }  // namespace
 
 TransportStarter ws_transport(WsOptions options) {
-  return [options](TcpSocket socket, Loop& loop, std::shared_ptr<ListenerState> state,
-                   std::string remote) {
+  return [options](AcceptedSocket accepted, Loop& loop, std::shared_ptr<ListenerState> state,
+                   const tcp::endpoint& peer) {
     error_code ec;
+    auto socket = accepted.into_socket(loop.context(), ec);
+    if (ec) {
+      state->stats.active.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    std::string remote = to_string(peer);
     socket.set_option(tcp::no_delay(true), ec);
     asio::co_spawn(
         loop.context(),

@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "net/asio.hpp"
-#include "net/stream_connection.hpp"
+#include "net/compact_endpoint.hpp"
+#include "net/listener.hpp"
+#include "net/tcp_connection.hpp"
 
 namespace dynamq::net {
 namespace {
@@ -19,13 +21,27 @@ TEST(NetMemoryLayout, AcceptedSocketUsesTheLoopExecutor) {
   EXPECT_LE(sizeof(TcpSocket), 40U) << sizeof(TcpSocket);
 }
 
-TEST(NetMemoryLayout, IdleStreamConnectionIsSmall) {
-  // No write vectors (WriteBatch, lent while bytes are pending), no TLS identity, no
-  // paused-coroutine handle and no deadline fields inline: 184 bytes at the time of writing
-  // (was 376 with tcp::socket and the write state inline). With make_shared's 16-byte
-  // control block that is a 208-byte malloc chunk.
-  std::printf("sizeof(StreamConnection<TcpSocket>) %zu\n", sizeof(StreamConnection<TcpSocket>));
-  EXPECT_LE(sizeof(StreamConnection<TcpSocket>), 184U) << sizeof(StreamConnection<TcpSocket>);
+TEST(NetMemoryLayout, IdleTcpConnectionIsSmall) {
+  // Plain TCP: a bare descriptor on the loop's own epoll (no Asio socket, reactor state or
+  // pending wait per connection), a 20-byte peer address instead of a string, a self
+  // reference instead of enable_shared_from_this, flags as bits. With make_shared's 16-byte
+  // control block the whole connection is one 152-byte request, a 160-byte malloc chunk —
+  // was 200 + 168 + 96 bytes in three blocks with StreamConnection<TcpSocket> (184 bytes,
+  // make_shared, Asio's reactor state and the pending read wait).
+  std::printf("sizeof(TcpConnection) %zu, sizeof(CompactEndpoint) %zu\n", sizeof(TcpConnection),
+              sizeof(CompactEndpoint));
+  EXPECT_LE(sizeof(CompactEndpoint), 20U) << sizeof(CompactEndpoint);
+  EXPECT_LE(sizeof(TcpConnection), 136U) << sizeof(TcpConnection);
+}
+
+TEST(NetMemoryLayout, CompactEndpointKeepsAddressAndPort) {
+  const tcp::endpoint v4(asio::ip::make_address("192.0.2.7"), 1883);
+  const tcp::endpoint v6(asio::ip::make_address("2001:db8::1"), 65535);
+  EXPECT_EQ(CompactEndpoint(v4).endpoint(), v4);
+  EXPECT_EQ(CompactEndpoint(v6).endpoint(), v6);
+  EXPECT_EQ(CompactEndpoint(v4).to_string(), "192.0.2.7:1883");
+  EXPECT_EQ(CompactEndpoint(v6).to_string(), "[2001:db8::1]:65535");
+  EXPECT_EQ(CompactEndpoint(v6).to_string(), to_string(v6));
 }
 
 struct Member final : LoopConnection {

@@ -1,5 +1,6 @@
-// StreamConnection over real loopback sockets: reads split anywhere, gathered writes in
-// order, back-pressure, close-after-flush, write timeout, forced close.
+// The plain TCP transport (TcpConnection since it left StreamConnection; the test names are
+// kept) over real loopback sockets: reads split anywhere, gathered writes in order,
+// back-pressure, close-after-flush, write timeout, forced close.
 #include <gtest/gtest.h>
 
 #include <numeric>
