@@ -12,10 +12,7 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
   if (!session.attached || session.queue.size() < high_water(settings)) {
     return false;
   }
-  if (!session.backpressure) {
-    session.backpressure = std::make_unique<SessionBackpressure>();
-  }
-  auto& bp = *session.backpressure;
+  auto& bp = session.cold_state().backpressure;
   const auto now = std::chrono::steady_clock::now();
   if (bp.since == std::chrono::steady_clock::time_point{}) {
     bp.since = now;
@@ -25,10 +22,10 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
 
 bool add_waiter(Session& session, const BrokerSettings& settings,
                 std::weak_ptr<Connection> publisher) {
-  if (!session.attached || !session.backpressure || session.queue.size() < low_water(settings)) {
+  if (!session.attached || !session.cold || session.queue.size() < low_water(settings)) {
     return false;
   }
-  auto& bp = *session.backpressure;
+  auto& bp = session.cold->backpressure;
   if (bp.since == std::chrono::steady_clock::time_point{} ||
       !within_hold(bp, std::chrono::steady_clock::now())) {
     return false;
@@ -41,7 +38,7 @@ std::vector<std::weak_ptr<Connection>> take_waiters(Session& session,
                                                     const BrokerSettings& settings,
                                                     bool detaching) {
   std::vector<std::weak_ptr<Connection>> out;
-  auto* bp = session.backpressure.get();
+  auto* bp = session.cold ? &session.cold->backpressure : nullptr;
   if (bp == nullptr || (!detaching && session.queue.size() >= low_water(settings))) {
     return out;
   }

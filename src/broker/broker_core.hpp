@@ -57,6 +57,9 @@ class BrokerCore {
   RetainedStore retained;
   Counters counters;
   std::atomic<bool> shutting_down{false};
+  // Shared by every ClientInfo of this broker (ClientInfo::node, ::listener).
+  const SharedString node_name{settings.node_name};
+  StringInterner listener_names;
 
   struct Attached {
     std::shared_ptr<Session> session;
@@ -69,6 +72,10 @@ class BrokerCore {
   Attached attach(const std::shared_ptr<Connection>& connection,
                   const std::shared_ptr<const ClientInfo>& info, bool clean_start,
                   std::uint32_t expiry_interval);
+  // MQTT 5 DISCONNECT changed the session expiry: `info` (same client id) and the interval
+  // replace the session's, if `connection` is still the one attached.
+  void replace_info(Session& session, const Connection* connection,
+                    std::shared_ptr<const ClientInfo> info, std::uint32_t expiry_interval);
   // The owning connection went away: start the session-expiry and will-delay timers on
   // `executor`, or end the session at once (expiry 0). `will` is the connection's will, if
   // it is to be published (not on a normal DISCONNECT).

@@ -24,6 +24,7 @@
 #include "broker/client_link.hpp"
 #include "broker/deadline_wheel.hpp"
 #include "broker/hooks.hpp"
+#include "broker/input_buffer.hpp"
 #include "broker/lazy_deque.hpp"
 #include "mqtt/packets.hpp"
 
@@ -52,7 +53,9 @@ class Connection : public ConnectionHandler,
   void kick(mqtt::ReasonCode reason, bool session_continues);
 
   // Any thread. The loop's executor lives in the loop's wheel (no copy per connection).
-  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return *executor_; }
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const {
+    return own_executor_ ? cold_->own_executor : wheel_->executor();
+  }
 
   // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
   // low-water mark, or by the pause deadline; reading from the client goes on.
@@ -145,14 +148,13 @@ class Connection : public ConnectionHandler,
   // connections use lives in Cold.
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<ClientLink> link_;
-  DeadlineWheel<Connection>* wheel_;              // of this connection's loop
-  const boost::asio::any_io_executor* executor_;  // the wheel's, or cold_->own_executor
+  DeadlineWheel<Connection>* wheel_;  // of this connection's loop
   // Who the client is (logs, hooks, access control). Shared with the session once attached
   // (one copy per client, not two), and from then on replaced, never modified: other
   // threads read the session's pointer.
   std::shared_ptr<ClientInfo> info_;
   std::shared_ptr<Session> session_;
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
+  InputBuffer buffer_;  // bytes of an incomplete packet (or left by a pause)
 
   // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
   // last_received_: before CONNACK the time of accept (the CONNECT timeout counts from
@@ -194,7 +196,6 @@ class Connection : public ConnectionHandler,
   void release_cold_if_unused();
   std::unique_ptr<Cold> cold_;
 
-  std::uint32_t buffer_begin_ = 0;  // of buffer_, already handled
   std::uint32_t inbound_seq_ = 0;
   std::uint32_t inbound_qos1_pending_ = 0;
   // What the client told us in CONNECT (MQTT 5).
@@ -213,6 +214,7 @@ class Connection : public ConnectionHandler,
   bool in_batch_ = false;             // inside on_bytes: writes are gathered
   bool flush_wanted_ = false;         // acks freed window slots during the batch
   bool paused_ = false;               // reading paused by back-pressure
+  bool own_executor_ = false;  // executor() is cold_->own_executor (set once, in the constructor)
 };
 
 }  // namespace dynamq::broker

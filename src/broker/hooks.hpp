@@ -17,16 +17,19 @@
 #include <vector>
 
 #include "broker/message.hpp"
+#include "broker/shared_string.hpp"
 
 namespace dynamq::broker {
 
 // Who an event is about. Owned by the connection; copy what you keep beyond the call.
+// node and listener are the same for many clients: shared, one pointer each (they read
+// like strings: shared_string.hpp).
 struct ClientInfo {
   std::string client_id;
   std::string username;
-  std::string node;             // BrokerSettings::node_name
   std::string remote_endpoint;  // "address:port"
-  std::string listener;
+  SharedString node;            // BrokerSettings::node_name
+  SharedString listener;
   std::uint8_t protocol_version = 4;  // 3 (3.1), 4 (3.1.1), 5
   bool clean_start = true;
   std::uint32_t session_expiry_interval = 0;  // seconds, after capping

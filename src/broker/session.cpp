@@ -17,10 +17,9 @@ bool Session::deliver(Delivery delivery) {
     }
     // Read access is checked per message: a wildcard subscription, a retained or a queued
     // message may carry a topic this client may not read.
-    static const ClientInfo nobody;  // a session never attached (tests only)
     if (const auto& policy = core_.settings.access_policy;
         policy && policy->restricts_read() &&
-        !policy->authorize_read(info ? *info : nobody, delivery.message->topic)) {
+        !policy->authorize_read(*info, delivery.message->topic)) {
       bump(core_.counters.denied_delivery);
       return false;
     }
@@ -48,6 +47,14 @@ bool Session::deliver(Delivery delivery) {
     wake->schedule_flush();
   }
   return congested;
+}
+
+const SubscriptionRecord* Session::find_subscription(const std::string& raw_filter) const {
+  if (!subscriptions) {
+    return nullptr;
+  }
+  const auto it = subscriptions->find(raw_filter);
+  return it == subscriptions->end() ? nullptr : &it->second;
 }
 
 std::uint16_t Session::next_packet_id() {

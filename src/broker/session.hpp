@@ -5,6 +5,10 @@
 // Threading: every field below `mutex` is guarded by it. Any thread may deliver(); the
 // attached Connection (on its own executor) sends and acknowledges. Lock order:
 // registry → session → topic tree; no lock is held while calling hooks or ClientLink.
+//
+// Memory: one Session per client, idle or not (bench/README.md, "Memory"): what an idle
+// session does not use is behind a pointer allocated on first use (sizeof guarded in
+// memory_layout_test.cpp).
 #pragma once
 
 #include <atomic>
@@ -14,7 +18,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +26,7 @@
 #include "broker/lazy_deque.hpp"
 #include "broker/message.hpp"
 #include "broker/packet_id_set.hpp"
+#include "broker/small_mutex.hpp"
 #include "broker/subscription_ids.hpp"
 #include "broker/topic_tree.hpp"
 
@@ -72,10 +76,16 @@ struct DelayedWill {
 
 class Session {
  public:
-  Session(BrokerCore& core, std::string client_id)
-      : core_(core), client_id_(std::move(client_id)) {}
+  using Subscriptions = std::map<std::string, SubscriptionRecord>;  // by the filter as subscribed
 
-  [[nodiscard]] const std::string& client_id() const { return client_id_; }
+  // `info`: of the connection creating the session; never null.
+  Session(BrokerCore& core, std::shared_ptr<const ClientInfo> info)
+      : info(std::move(info)), core_(core) {}
+
+  // The session's key in the registry: the client id of every `info` it ever has (no second
+  // copy of it here). Read with the registry mutex or `mutex` held: `info` is replaced only
+  // with both (BrokerCore::attach, BrokerCore::replace_info).
+  [[nodiscard]] const std::string& client_id() const { return info->client_id; }
   // Lock-free: read by the topic tree to prefer connected members of share groups.
   [[nodiscard]] bool online() const { return online_.load(std::memory_order_acquire); }
   void set_online(bool online) { online_.store(online, std::memory_order_release); }
@@ -85,8 +95,17 @@ class Session {
   // queue is over the high-water mark and the publisher should pause (back-pressure).
   bool deliver(Delivery delivery);
 
-  std::mutex mutex;
+  SmallMutex mutex;
   // ---- guarded by mutex ----
+  std::uint16_t last_packet_id = 0;
+  bool flush_scheduled = false;
+  bool terminated = false;  // expired or discarded; deliveries are ignored
+  std::uint32_t expiry_interval = 0;
+
+ private:
+  std::atomic<bool> online_{false};  // declared here, where it fills padding
+
+ public:
   // The attached connection. Not owning: net/ owns connections, so nothing here keeps one
   // alive (no session ↔ connection cycle). `attached` is its identity, null while offline.
   std::weak_ptr<Connection> connection;
@@ -95,39 +114,39 @@ class Session {
   LazyDeque<Delivery> queue;     // not yet sent
   LazyDeque<Outgoing> inflight;  // sent, in send order
   PacketIdSet inbound_qos2;      // PUBREC sent (or pending), no PUBREL yet
-  std::map<std::string, SubscriptionRecord> subscriptions;  // by the filter as subscribed
-  std::uint16_t last_packet_id = 0;
-  bool flush_scheduled = false;
-  bool terminated = false;  // expired or discarded; deliveries are ignored
-  std::uint32_t expiry_interval = 0;
+  // Null while the session has none (an empty std::map is 48 B inline).
+  std::unique_ptr<Subscriptions> subscriptions;
   // Of the last connection (hooks called off-connection). Immutable and shared with that
-  // connection (one copy per client, not two): replaced, never modified.
+  // connection (one copy per client, not two): replaced, never modified, and only with the
+  // registry mutex held too (see client_id()).
   std::shared_ptr<const ClientInfo> info;
   std::uint64_t epoch = 0;  // bumped on every attach: stale timers do nothing
-  // What only a session that went offline needs: its timers (kept after a reconnect, so
-  // shutdown can still cancel them) and a will waiting for its delay. Null until then.
-  struct Offline {
+  // What few sessions need, allocated the first time it is: a session that went offline
+  // needs its timers (kept after a reconnect, so shutdown can still cancel them) and maybe
+  // a will waiting for its delay; a congested one its back-pressure state.
+  struct Cold {
     boost::asio::any_io_executor timer_executor;
     std::shared_ptr<boost::asio::steady_timer> expiry_timer;
     std::shared_ptr<boost::asio::steady_timer> will_timer;
     std::unique_ptr<DelayedWill> delayed_will;  // null unless a will waits for its delay
+    SessionBackpressure backpressure;           // since == {}: not congested
   };
-  std::unique_ptr<Offline> offline;
-  std::unique_ptr<SessionBackpressure> backpressure;  // null until first congested
-  Offline& offline_state() {
-    if (!offline) {
-      offline = std::make_unique<Offline>();
+  std::unique_ptr<Cold> cold;
+  Cold& cold_state() {
+    if (!cold) {
+      cold = std::make_unique<Cold>();
     }
-    return *offline;
+    return *cold;
   }
+
+  // The subscription to `raw_filter` (as subscribed), or null.
+  [[nodiscard]] const SubscriptionRecord* find_subscription(const std::string& raw_filter) const;
 
   // Next free packet id for an outgoing QoS 1/2 message (caller holds mutex).
   std::uint16_t next_packet_id();
 
  private:
   BrokerCore& core_;
-  const std::string client_id_;
-  std::atomic<bool> online_{false};
 };
 
 }  // namespace dynamq::broker

@@ -16,7 +16,9 @@ namespace {
 class TopicTreeTest : public ::testing::Test {
  protected:
   std::shared_ptr<Session> session(const std::string& id) {
-    return std::make_shared<Session>(core_, id);
+    auto info = std::make_shared<ClientInfo>();
+    info->client_id = id;
+    return std::make_shared<Session>(core_, std::move(info));
   }
   std::set<std::string> matches(const std::string& topic) {
     std::vector<Target> out;
