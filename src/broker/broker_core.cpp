@@ -28,8 +28,7 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
     std::shared_ptr<Session> slot = it == sessions_.end() ? nullptr : *it;
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
-      result.previous = slot->connection.lock();
-      slot->connection.reset();
+      result.previous = slot->attached_connection();
       slot->attached = nullptr;
       slot->set_online(false);
       // With access control, a session never changes owner: another user resuming this
@@ -49,7 +48,6 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
     }
     result.session = slot;
     std::lock_guard session_lock(slot->mutex);
-    slot->connection = connection;
     slot->attached = connection.get();
     slot->flush_scheduled = false;
     slot->expiry_interval = expiry_interval;
@@ -82,7 +80,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
                                  const boost::asio::any_io_executor& executor,
                                  std::optional<DelayedWill> will, std::uint32_t will_delay) {
   std::uint32_t expiry = 0;
-  std::uint64_t epoch = 0;
+  std::uint32_t epoch = 0;
   {
     std::lock_guard lock(session->mutex);
     expiry = session->expiry_interval;
@@ -427,7 +425,7 @@ void BrokerCore::shutdown() {
     boost::asio::any_io_executor timer_executor;
     {
       std::lock_guard lock(session->mutex);
-      connection = session->connection.lock();
+      connection = session->attached_connection();
       if (session->cold) {
         expiry_timer = std::move(session->cold->expiry_timer);
         will_timer = std::move(session->cold->will_timer);
@@ -462,7 +460,6 @@ void BrokerCore::release_all() {
   }
   for (const auto& session : sessions) {
     std::lock_guard lock(session->mutex);
-    session->connection.reset();
     session->attached = nullptr;
     session->terminated = true;
     session->queue.clear();

@@ -65,6 +65,15 @@ Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_exe
 }
 
 Connection::~Connection() {
+  if (session_) {
+    // Not finished (e.g. the broker went away first): the session must not keep a pointer
+    // to this connection (Session::attached).
+    std::lock_guard lock(session_->mutex);
+    if (session_->attached == this) {
+      session_->attached = nullptr;
+      session_->set_online(false);
+    }
+  }
   unschedule();
   if (counted_) {
     core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
@@ -395,7 +404,6 @@ void Connection::finish() {
     std::lock_guard lock(session_->mutex);
     if (session_->attached == this) {
       owner = true;
-      session_->connection.reset();
       session_->attached = nullptr;
       session_->set_online(false);
       waiters = backpressure::take_waiters(*session_, core_->settings, true);

@@ -206,15 +206,18 @@ class Connection : public ConnectionHandler,
   State state_ = State::awaiting_connect;
   mqtt::Version version_ = mqtt::Version::v3_1_1;
   mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
-  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
-  bool finished_ = false;
-  bool counted_ = false;  // in connections_current
-  bool publish_will_ = true;
-  bool client_disconnected_ = false;  // the client sent DISCONNECT
-  bool in_batch_ = false;             // inside on_bytes: writes are gathered
-  bool flush_wanted_ = false;         // acks freed window slots during the batch
-  bool paused_ = false;               // reading paused by back-pressure
-  bool own_executor_ = false;  // executor() is cold_->own_executor (set once, in the constructor)
+  // Flags as bits (one byte): only this connection's executor touches them.
+  bool request_problem_information_ : 1 = true;  // [MQTT-3.1.2-29]
+  bool finished_ : 1 = false;
+  bool counted_ : 1 = false;  // in connections_current
+  bool publish_will_ : 1 = true;
+  bool client_disconnected_ : 1 = false;  // the client sent DISCONNECT
+  bool in_batch_ : 1 = false;             // inside on_bytes: writes are gathered
+  bool flush_wanted_ : 1 = false;         // acks freed window slots during the batch
+  bool paused_ : 1 = false;               // reading paused by back-pressure
+  // executor() is cold_->own_executor. Set once, in the constructor; read by any thread,
+  // so not a bit beside the others.
+  bool own_executor_ = false;
 };
 
 }  // namespace dynamq::broker

@@ -39,7 +39,7 @@ bool Session::deliver(Delivery delivery) {
     queue.push_back(std::move(delivery));
     congested = acked && backpressure::on_queued(*this, core_.settings);
     if (attached && !flush_scheduled) {
-      wake = connection.lock();
+      wake = attached_connection();
       flush_scheduled = wake != nullptr;
     }
   }
@@ -47,6 +47,10 @@ bool Session::deliver(Delivery delivery) {
     wake->schedule_flush();
   }
   return congested;
+}
+
+std::shared_ptr<Connection> Session::attached_connection() const {
+  return attached != nullptr ? attached->weak_from_this().lock() : nullptr;
 }
 
 const SubscriptionRecord* Session::find_subscription(const std::string& raw_filter) const {

@@ -98,18 +98,22 @@ class Session {
   SmallMutex mutex;
   // ---- guarded by mutex ----
   std::uint16_t last_packet_id = 0;
-  bool flush_scheduled = false;
-  bool terminated = false;  // expired or discarded; deliveries are ignored
-  std::uint32_t expiry_interval = 0;
+  bool flush_scheduled : 1 = false;
+  bool terminated : 1 = false;  // expired or discarded; deliveries are ignored
 
  private:
   std::atomic<bool> online_{false};  // declared here, where it fills padding
 
  public:
-  // The attached connection. Not owning: net/ owns connections, so nothing here keeps one
-  // alive (no session ↔ connection cycle). `attached` is its identity, null while offline.
-  std::weak_ptr<Connection> connection;
-  const Connection* attached = nullptr;
+  std::uint32_t expiry_interval = 0;
+  std::uint32_t epoch = 0;  // bumped on every attach: stale timers do nothing
+  // The attached connection, null while offline. Not owning: net/ owns connections, so
+  // nothing here keeps one alive (no session ↔ connection cycle). A connection detaches
+  // (under `mutex`) when it finishes, at the latest in its destructor, so a non-null
+  // `attached` is alive or blocked in that destructor: attached_connection() is safe.
+  Connection* attached = nullptr;
+  // The attached connection as an owner (null when offline or being destroyed).
+  [[nodiscard]] std::shared_ptr<Connection> attached_connection() const;
   // Allocated on first use: an idle session queues nothing.
   LazyDeque<Delivery> queue;     // not yet sent
   LazyDeque<Outgoing> inflight;  // sent, in send order
@@ -120,7 +124,6 @@ class Session {
   // connection (one copy per client, not two): replaced, never modified, and only with the
   // registry mutex held too (see client_id()).
   std::shared_ptr<const ClientInfo> info;
-  std::uint64_t epoch = 0;  // bumped on every attach: stale timers do nothing
   // What few sessions need, allocated the first time it is: a session that went offline
   // needs its timers (kept after a reconnect, so shutdown can still cancel them) and maybe
   // a will waiting for its delay; a congested one its back-pressure state.
