@@ -85,7 +85,7 @@ class Session {
   // The session's key in the registry: the client id of every `info` it ever has (no second
   // copy of it here). Read with the registry mutex or `mutex` held: `info` is replaced only
   // with both (BrokerCore::attach, BrokerCore::replace_info).
-  [[nodiscard]] const std::string& client_id() const { return info->client_id; }
+  [[nodiscard]] std::string_view client_id() const { return info->client_id; }
   // Lock-free: read by the topic tree to prefer connected members of share groups.
   [[nodiscard]] bool online() const { return online_.load(std::memory_order_acquire); }
   void set_online(bool online) { online_.store(online, std::memory_order_release); }

@@ -42,11 +42,12 @@ TEST(MemoryLayout, ObjectSizesStayBounded) {
   // Branch slim: Session 232 -> 88 (4-byte SmallMutex, subscriptions map and cold state
   // behind pointers, the client id read from its ClientInfo, the attached connection by
   // pointer only, flags as bits); Connection 224 -> 184 (lazy input buffer, executor from
-  // the wheel, flags as bits); ClientInfo 168 -> 120 (shared node and listener names).
-  // With make_shared's 16 B these blocks are 8 modulo 16, glibc's best fit.
+  // the wheel, flags as bits); ClientInfo 168 -> 72 (shared node and listener names,
+  // 16-byte CompactStrings). With make_shared's 16 B these blocks are 8 modulo 16, glibc's
+  // best fit.
   EXPECT_LE(sizeof(Session), 88U);
   EXPECT_LE(sizeof(Connection), 184U);
-  EXPECT_LE(sizeof(ClientInfo), 120U);
+  EXPECT_LE(sizeof(ClientInfo), 72U);
 }
 
 TEST(InputBuffer, AllocatesNothingUntilBytesWait) {

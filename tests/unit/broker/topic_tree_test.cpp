@@ -25,7 +25,7 @@ class TopicTreeTest : public ::testing::Test {
     tree_.match(topic, out);
     std::set<std::string> ids;
     for (const auto& t : out) {
-      ids.insert(t.session->client_id());
+      ids.insert(std::string(t.session->client_id()));
     }
     return ids;
   }
@@ -120,7 +120,7 @@ TEST_F(TopicTreeTest, SharedGroupPicksOneConnectedMemberRoundRobin) {
       if (t.share) {
         EXPECT_EQ(t.share->group, "workers");
         EXPECT_EQ(t.share->filter, "jobs/#");
-        ++counts[t.session->client_id()];
+        ++counts[std::string(t.session->client_id())];
       }
     }
   }
