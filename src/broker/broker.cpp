@@ -70,7 +70,7 @@ bool Broker::inject(std::string_view client_id, const Injection& injection) {
       delivery.subscription_ids.push_back(options.subscription_id);
     }
   }
-  session->deliver(std::move(delivery));
+  session->deliver(*core_, std::move(delivery));
   return true;
 }
 

@@ -14,8 +14,8 @@ BrokerCore::BrokerCore(BrokerSettings s)
 
 std::shared_ptr<Session> BrokerCore::find(std::string_view client_id) const {
   std::lock_guard lock(registry_mutex_);
-  const auto it = sessions_.find(client_id);
-  return it == sessions_.end() ? nullptr : *it;
+  const auto* slot = sessions_.find(client_id);
+  return slot == nullptr ? nullptr : *slot;
 }
 
 BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& connection,
@@ -24,8 +24,8 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
   Attached result;
   {
     std::lock_guard lock(registry_mutex_);
-    const auto it = sessions_.find(std::string_view(info->client_id));
-    std::shared_ptr<Session> slot = it == sessions_.end() ? nullptr : *it;
+    auto* const it = sessions_.find(std::string_view(info->client_id));
+    std::shared_ptr<Session> slot = it == nullptr ? nullptr : *it;
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
       result.previous = slot->attached_connection();
@@ -43,7 +43,7 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
       }
     }
     if (!slot) {
-      slot = std::make_shared<Session>(*this, info);
+      slot = std::make_shared<Session>(info);
       sessions_.insert(slot);
     }
     result.session = slot;
@@ -157,8 +157,8 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
 void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   {
     std::lock_guard lock(registry_mutex_);
-    const auto it = sessions_.find(std::string_view(session->client_id()));
-    if (it != sessions_.end() && *it == session) {
+    auto* const it = sessions_.find(session->client_id());
+    if (it != nullptr && *it == session) {
       sessions_.erase(it);
     }
   }
@@ -189,8 +189,8 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
     }
     session->queue.clear();
     session->inflight.clear();
-    session->inbound_qos2.clear();
     if (session->cold) {
+      session->cold->inbound_qos2.clear();
       // Cancelling from another thread is not allowed; a stale timer finds `terminated`.
       session->cold->expiry_timer.reset();
       session->cold->will_timer.reset();
@@ -269,7 +269,7 @@ void BrokerCore::route(const MessagePtr& message, const Session* publisher,
       delivery.qos = std::min(qos, message->qos);
       delivery.retain = retain;
       delivery.share = first.share;
-      if (first.session->deliver(std::move(delivery)) && congested != nullptr &&
+      if (first.session->deliver(*this, std::move(delivery)) && congested != nullptr &&
           first.session.get() != publisher &&
           std::find(congested->begin(), congested->end(), first.session) == congested->end()) {
         congested->push_back(first.session);
@@ -300,7 +300,7 @@ void BrokerCore::redistribute(std::vector<Delivery> deliveries, const Session* l
       if (t.options.subscription_id != 0) {
         d.subscription_ids.push_back(t.options.subscription_id);
       }
-      t.session->deliver(std::move(d));
+      t.session->deliver(*this, std::move(d));
     }
   }
 }
@@ -354,7 +354,7 @@ std::uint8_t BrokerCore::subscribe(const std::shared_ptr<Session>& session,
         d.subscription_ids.push_back(options.subscription_id);
       }
       d.message = std::move(message);
-      session->deliver(std::move(d));
+      session->deliver(*this, std::move(d));
     }
   }
   return options.qos;
@@ -416,7 +416,7 @@ void BrokerCore::shutdown() {
   {
     std::lock_guard lock(registry_mutex_);
     all.reserve(sessions_.size());
-    all.assign(sessions_.begin(), sessions_.end());
+    sessions_.for_each([&](const std::shared_ptr<Session>& s) { all.push_back(s); });
   }
   for (const auto& session : all) {
     std::shared_ptr<Connection> connection;
@@ -453,10 +453,10 @@ void BrokerCore::shutdown() {
 }
 
 void BrokerCore::release_all() {
-  decltype(sessions_) sessions;
+  std::vector<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(registry_mutex_);
-    sessions.swap(sessions_);
+    sessions = sessions_.take_all();
   }
   for (const auto& session : sessions) {
     std::lock_guard lock(session->mutex);

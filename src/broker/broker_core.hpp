@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "broker/broker_settings.hpp"
 #include "broker/hooks.hpp"
 #include "broker/message_id.hpp"
+#include "broker/open_hash_set.hpp"
 #include "broker/retained_store.hpp"
 #include "broker/session.hpp"
 #include "broker/stats.hpp"
@@ -115,22 +115,12 @@ class BrokerCore {
 
  private:
   mutable std::mutex registry_mutex_;
-  // Keyed by the session's own client id (no second copy of it per session), looked up by
-  // string_view.
-  struct ByClientId {
-    using is_transparent = void;
-    static std::string_view id(std::string_view id) { return id; }
-    static std::string_view id(const std::shared_ptr<Session>& s) { return s->client_id(); }
-    template <class T>
-    std::size_t operator()(const T& key) const noexcept {
-      return std::hash<std::string_view>{}(id(key));
-    }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const noexcept {
-      return id(a) == id(b);
-    }
+  // Keyed by the session's own client id (Session::client_id(), no second copy of it), in
+  // one flat array: no node per session.
+  struct ClientIdOf {
+    std::string_view operator()(const std::shared_ptr<Session>& s) const { return s->client_id(); }
   };
-  std::unordered_set<std::shared_ptr<Session>, ByClientId, ByClientId> sessions_;
+  OpenHashSet<std::shared_ptr<Session>, ClientIdOf> sessions_;  // guarded by registry_mutex_
 };
 
 }  // namespace dynamq::broker

@@ -79,8 +79,7 @@ class Session {
   using Subscriptions = std::map<std::string, SubscriptionRecord>;  // by the filter as subscribed
 
   // `info`: of the connection creating the session; never null.
-  Session(BrokerCore& core, std::shared_ptr<const ClientInfo> info)
-      : info(std::move(info)), core_(core) {}
+  explicit Session(std::shared_ptr<const ClientInfo> info) : info(std::move(info)) {}
 
   // The session's key in the registry: the client id of every `info` it ever has (no second
   // copy of it here). Read with the registry mutex or `mutex` held: `info` is replaced only
@@ -93,7 +92,8 @@ class Session {
   // Any thread: queue the message (bounded; QoS 0 is not kept for an offline session) and
   // wake the attached connection. Drops are counted in the broker's stats. True when the
   // queue is over the high-water mark and the publisher should pause (back-pressure).
-  bool deliver(Delivery delivery);
+  // `core`: the broker of this session (passed in, not kept: 8 B per session).
+  bool deliver(BrokerCore& core, Delivery delivery);
 
   SmallMutex mutex;
   // ---- guarded by mutex ----
@@ -117,7 +117,6 @@ class Session {
   // Allocated on first use: an idle session queues nothing.
   LazyDeque<Delivery> queue;     // not yet sent
   LazyDeque<Outgoing> inflight;  // sent, in send order
-  PacketIdSet inbound_qos2;      // PUBREC sent (or pending), no PUBREL yet
   // Null while the session has none (an empty std::map is 48 B inline).
   std::unique_ptr<Subscriptions> subscriptions;
   // Of the last connection (hooks called off-connection). Immutable and shared with that
@@ -126,13 +125,15 @@ class Session {
   std::shared_ptr<const ClientInfo> info;
   // What few sessions need, allocated the first time it is: a session that went offline
   // needs its timers (kept after a reconnect, so shutdown can still cancel them) and maybe
-  // a will waiting for its delay; a congested one its back-pressure state.
+  // a will waiting for its delay; a congested one its back-pressure state; a client
+  // publishing at QoS 2 its received packet ids.
   struct Cold {
     boost::asio::any_io_executor timer_executor;
     std::shared_ptr<boost::asio::steady_timer> expiry_timer;
     std::shared_ptr<boost::asio::steady_timer> will_timer;
     std::unique_ptr<DelayedWill> delayed_will;  // null unless a will waits for its delay
     SessionBackpressure backpressure;           // since == {}: not congested
+    PacketIdSet inbound_qos2;                   // PUBREC sent (or pending), no PUBREL yet
   };
   std::unique_ptr<Cold> cold;
   Cold& cold_state() {
@@ -142,14 +143,22 @@ class Session {
     return *cold;
   }
 
+  // QoS 2 packet ids received and not released (Cold::inbound_qos2).
+  [[nodiscard]] std::size_t inbound_qos2_size() const {
+    return cold ? cold->inbound_qos2.size() : 0;
+  }
+  // True when `id` was not there yet.
+  bool inbound_qos2_insert(std::uint16_t id) { return cold_state().inbound_qos2.insert(id); }
+  // How many were removed (0 or 1).
+  std::size_t inbound_qos2_erase(std::uint16_t id) {
+    return cold ? cold->inbound_qos2.erase(id) : 0;
+  }
+
   // The subscription to `raw_filter` (as subscribed), or null.
   [[nodiscard]] const SubscriptionRecord* find_subscription(const std::string& raw_filter) const;
 
   // Next free packet id for an outgoing QoS 1/2 message (caller holds mutex).
   std::uint16_t next_packet_id();
-
- private:
-  BrokerCore& core_;
 };
 
 }  // namespace dynamq::broker

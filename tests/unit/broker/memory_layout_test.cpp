@@ -39,13 +39,13 @@ TEST(MemoryLayout, ObjectSizesStayBounded) {
   // Branch wheel: Session 440 -> 232 (ClientInfo shared with the connection instead of a
   // 168 B copy, lazy QoS 2 id set); Connection 512 -> 224 (no steady_timer: the loop's
   // DeadlineWheel; shared ClientInfo; rarely used state behind one pointer).
-  // Branch slim: Session 232 -> 88 (4-byte SmallMutex, subscriptions map and cold state
-  // behind pointers, the client id read from its ClientInfo, the attached connection by
-  // pointer only, flags as bits); Connection 224 -> 184 (lazy input buffer, executor from
-  // the wheel, flags as bits); ClientInfo 168 -> 72 (shared node and listener names,
-  // 16-byte CompactStrings). With make_shared's 16 B these blocks are 8 modulo 16, glibc's
-  // best fit.
-  EXPECT_LE(sizeof(Session), 88U);
+  // Branch slim: Session 232 -> 72 (4-byte SmallMutex, subscriptions map and cold state
+  // behind pointers, QoS 2 ids in the cold state, the client id read from its ClientInfo,
+  // the attached connection by pointer only, no BrokerCore reference, flags as bits); Connection
+  // 224 -> 184 (lazy input buffer, executor from the wheel, flags as bits); ClientInfo 168 -> 72
+  // (shared node and listener names, 16-byte CompactStrings). With make_shared's 16 B these blocks
+  // are 8 modulo 16, glibc's best fit.
+  EXPECT_LE(sizeof(Session), 72U);
   EXPECT_LE(sizeof(Connection), 184U);
   EXPECT_LE(sizeof(ClientInfo), 72U);
 }

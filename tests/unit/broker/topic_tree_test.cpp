@@ -18,7 +18,7 @@ class TopicTreeTest : public ::testing::Test {
   std::shared_ptr<Session> session(const std::string& id) {
     auto info = std::make_shared<ClientInfo>();
     info->client_id = id;
-    return std::make_shared<Session>(core_, std::move(info));
+    return std::make_shared<Session>(std::move(info));
   }
   std::set<std::string> matches(const std::string& topic) {
     std::vector<Target> out;
