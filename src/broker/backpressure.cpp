@@ -12,7 +12,11 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
   if (!session.attached || session.queue.size() < high_water(settings)) {
     return false;
   }
-  auto& bp = session.cold_state().backpressure;
+  auto& cold = session.cold_state();
+  if (!cold.backpressure) {
+    cold.backpressure = std::make_unique<SessionBackpressure>();
+  }
+  auto& bp = *cold.backpressure;
   const auto now = std::chrono::steady_clock::now();
   if (bp.since == std::chrono::steady_clock::time_point{}) {
     bp.since = now;
@@ -22,10 +26,11 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
 
 bool add_waiter(Session& session, const BrokerSettings& settings,
                 std::weak_ptr<Connection> publisher) {
-  if (!session.attached || !session.cold || session.queue.size() < low_water(settings)) {
+  if (!session.attached || !session.cold || !session.cold->backpressure ||
+      session.queue.size() < low_water(settings)) {
     return false;
   }
-  auto& bp = session.cold->backpressure;
+  auto& bp = *session.cold->backpressure;
   if (bp.since == std::chrono::steady_clock::time_point{} ||
       !within_hold(bp, std::chrono::steady_clock::now())) {
     return false;
@@ -38,7 +43,7 @@ std::vector<std::weak_ptr<Connection>> take_waiters(Session& session,
                                                     const BrokerSettings& settings,
                                                     bool detaching) {
   std::vector<std::weak_ptr<Connection>> out;
-  auto* bp = session.cold ? &session.cold->backpressure : nullptr;
+  auto* bp = session.cold ? session.cold->backpressure.get() : nullptr;
   if (bp == nullptr || (!detaching && session.queue.size() >= low_water(settings))) {
     return out;
   }

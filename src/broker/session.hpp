@@ -131,9 +131,9 @@ class Session {
     boost::asio::any_io_executor timer_executor;
     std::shared_ptr<boost::asio::steady_timer> expiry_timer;
     std::shared_ptr<boost::asio::steady_timer> will_timer;
-    std::unique_ptr<DelayedWill> delayed_will;  // null unless a will waits for its delay
-    SessionBackpressure backpressure;           // since == {}: not congested
-    PacketIdSet inbound_qos2;                   // PUBREC sent (or pending), no PUBREL yet
+    std::unique_ptr<DelayedWill> delayed_will;          // null unless a will waits for its delay
+    std::unique_ptr<SessionBackpressure> backpressure;  // null until first congested
+    PacketIdSet inbound_qos2;                           // PUBREC sent (or pending), no PUBREL yet
   };
   std::unique_ptr<Cold> cold;
   Cold& cold_state() {
