@@ -12,10 +12,11 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
   if (!session.attached || session.queue.size() < high_water(settings)) {
     return false;
   }
-  if (!session.backpressure) {
-    session.backpressure = std::make_unique<SessionBackpressure>();
+  auto& cold = session.cold_state();
+  if (!cold.backpressure) {
+    cold.backpressure = std::make_unique<SessionBackpressure>();
   }
-  auto& bp = *session.backpressure;
+  auto& bp = *cold.backpressure;
   const auto now = std::chrono::steady_clock::now();
   if (bp.since == std::chrono::steady_clock::time_point{}) {
     bp.since = now;
@@ -25,10 +26,11 @@ bool on_queued(Session& session, const BrokerSettings& settings) {
 
 bool add_waiter(Session& session, const BrokerSettings& settings,
                 std::weak_ptr<Connection> publisher) {
-  if (!session.attached || !session.backpressure || session.queue.size() < low_water(settings)) {
+  if (!session.attached || !session.cold || !session.cold->backpressure ||
+      session.queue.size() < low_water(settings)) {
     return false;
   }
-  auto& bp = *session.backpressure;
+  auto& bp = *session.cold->backpressure;
   if (bp.since == std::chrono::steady_clock::time_point{} ||
       !within_hold(bp, std::chrono::steady_clock::now())) {
     return false;
@@ -41,7 +43,7 @@ std::vector<std::weak_ptr<Connection>> take_waiters(Session& session,
                                                     const BrokerSettings& settings,
                                                     bool detaching) {
   std::vector<std::weak_ptr<Connection>> out;
-  auto* bp = session.backpressure.get();
+  auto* bp = session.cold ? session.cold->backpressure.get() : nullptr;
   if (bp == nullptr || (!detaching && session.queue.size() >= low_water(settings))) {
     return out;
   }

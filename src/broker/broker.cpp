@@ -57,11 +57,11 @@ bool Broker::inject(std::string_view client_id, const Injection& injection) {
                                 ? injection.filter
                                 : "$share/" + injection.share_group + "/" + injection.filter;
     std::lock_guard lock(session->mutex);
-    const auto it = session->subscriptions.find(raw);
-    if (it == session->subscriptions.end()) {
+    const SubscriptionRecord* record = session->find_subscription(raw);
+    if (record == nullptr) {
       return false;
     }
-    const auto& options = it->second.options;
+    const auto& options = record->options;
     delivery.qos = std::min(delivery.qos, options.qos);
     if (!injection.retained) {
       delivery.retain = options.retain_as_published && message->retain;
@@ -70,7 +70,7 @@ bool Broker::inject(std::string_view client_id, const Injection& injection) {
       delivery.subscription_ids.push_back(options.subscription_id);
     }
   }
-  session->deliver(std::move(delivery));
+  session->deliver(*core_, std::move(delivery));
   return true;
 }
 

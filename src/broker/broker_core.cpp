@@ -14,8 +14,8 @@ BrokerCore::BrokerCore(BrokerSettings s)
 
 std::shared_ptr<Session> BrokerCore::find(std::string_view client_id) const {
   std::lock_guard lock(registry_mutex_);
-  const auto it = sessions_.find(client_id);
-  return it == sessions_.end() ? nullptr : *it;
+  const auto* slot = sessions_.find(client_id);
+  return slot == nullptr ? nullptr : *slot;
 }
 
 BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& connection,
@@ -24,12 +24,11 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
   Attached result;
   {
     std::lock_guard lock(registry_mutex_);
-    const auto it = sessions_.find(std::string_view(info->client_id));
-    std::shared_ptr<Session> slot = it == sessions_.end() ? nullptr : *it;
+    auto* const it = sessions_.find(std::string_view(info->client_id));
+    std::shared_ptr<Session> slot = it == nullptr ? nullptr : *it;
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
-      result.previous = slot->connection.lock();
-      slot->connection.reset();
+      result.previous = slot->attached_connection();
       slot->attached = nullptr;
       slot->set_online(false);
       // With access control, a session never changes owner: another user resuming this
@@ -44,19 +43,18 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
       }
     }
     if (!slot) {
-      slot = std::make_shared<Session>(*this, info->client_id);
+      slot = std::make_shared<Session>(info);
       sessions_.insert(slot);
     }
     result.session = slot;
     std::lock_guard session_lock(slot->mutex);
-    slot->connection = connection;
     slot->attached = connection.get();
     slot->flush_scheduled = false;
     slot->expiry_interval = expiry_interval;
     slot->info = info;
     ++slot->epoch;  // stale expiry / will timers now do nothing
-    if (slot->offline) {
-      slot->offline->delayed_will.reset();  // [MQTT-3.1.3-9]: reconnected in time, no will
+    if (slot->cold) {
+      slot->cold->delayed_will.reset();  // [MQTT-3.1.3-9]: reconnected in time, no will
     }
     slot->set_online(true);
   }
@@ -66,16 +64,28 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
   return result;
 }
 
+void BrokerCore::replace_info(Session& session, const Connection* connection,
+                              std::shared_ptr<const ClientInfo> info,
+                              std::uint32_t expiry_interval) {
+  // The registry mutex too: the registry reads the client id through `info`.
+  std::lock_guard lock(registry_mutex_);
+  std::lock_guard session_lock(session.mutex);
+  if (session.attached == connection) {
+    session.expiry_interval = expiry_interval;
+    session.info = std::move(info);
+  }
+}
+
 void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
                                  const boost::asio::any_io_executor& executor,
                                  std::optional<DelayedWill> will, std::uint32_t will_delay) {
   std::uint32_t expiry = 0;
-  std::uint64_t epoch = 0;
+  std::uint32_t epoch = 0;
   {
     std::lock_guard lock(session->mutex);
     expiry = session->expiry_interval;
     epoch = session->epoch;
-    session->offline_state().timer_executor = executor;
+    session->cold_state().timer_executor = executor;
   }
   if (expiry == 0 || shutting_down.load()) {
     // A delayed will of a session that ends now is due now; during shutdown delayed wills
@@ -98,7 +108,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
       timer->expires_after(std::chrono::seconds(std::min(will_delay, expiry)));
       {
         std::lock_guard lock(session->mutex);
-        auto& offline = session->offline_state();
+        auto& offline = session->cold_state();
         offline.delayed_will = std::make_unique<DelayedWill>(std::move(*will));
         offline.will_timer = timer;
       }
@@ -110,8 +120,8 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
         std::unique_ptr<DelayedWill> due;
         {
           std::lock_guard lock(s->mutex);
-          if (s->epoch == epoch && !s->attached && s->offline) {
-            due = std::move(s->offline->delayed_will);
+          if (s->epoch == epoch && !s->attached && s->cold) {
+            due = std::move(s->cold->delayed_will);
           }
         }
         if (due) {
@@ -127,7 +137,7 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
   timer->expires_after(std::chrono::seconds(expiry));
   {
     std::lock_guard lock(session->mutex);
-    session->offline_state().expiry_timer = timer;
+    session->cold_state().expiry_timer = timer;
   }
   timer->async_wait([this, weak, epoch, timer](const boost::system::error_code& ec) {
     const auto s = weak.lock();
@@ -147,23 +157,25 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
 void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   {
     std::lock_guard lock(registry_mutex_);
-    const auto it = sessions_.find(std::string_view(session->client_id()));
-    if (it != sessions_.end() && *it == session) {
+    auto* const it = sessions_.find(session->client_id());
+    if (it != nullptr && *it == session) {
       sessions_.erase(it);
     }
   }
-  std::map<std::string, SubscriptionRecord> subscriptions;
+  std::unique_ptr<Session::Subscriptions> subscriptions;
   std::unique_ptr<DelayedWill> will;
   std::vector<Delivery> shared;
+  std::shared_ptr<const ClientInfo> info;  // for the client id, read under the lock
   {
     std::lock_guard lock(session->mutex);
     if (session->terminated) {
       return;
     }
     session->terminated = true;
+    info = session->info;
     subscriptions.swap(session->subscriptions);
-    if (session->offline) {
-      will = std::move(session->offline->delayed_will);
+    if (session->cold) {
+      will = std::move(session->cold->delayed_will);
     }
     for (auto& d : session->queue) {
       if (d.share) {
@@ -177,15 +189,17 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
     }
     session->queue.clear();
     session->inflight.clear();
-    session->inbound_qos2.clear();
-    if (session->offline) {
+    if (session->cold) {
+      session->cold->inbound_qos2.clear();
       // Cancelling from another thread is not allowed; a stale timer finds `terminated`.
-      session->offline->expiry_timer.reset();
-      session->offline->will_timer.reset();
+      session->cold->expiry_timer.reset();
+      session->cold->will_timer.reset();
     }
   }
-  for (const auto& [raw, record] : subscriptions) {
-    tree.unsubscribe(record.filter, record.share_group, session.get());
+  if (subscriptions) {
+    for (const auto& [raw, record] : *subscriptions) {
+      tree.unsubscribe(record.filter, record.share_group, session.get());
+    }
   }
   if (!shared.empty()) {
     redistribute(std::move(shared), session.get());
@@ -196,7 +210,7 @@ void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   if (hooks.any()) {
     const auto list = hooks.snapshot();
     for (const auto& h : *list) {
-      h->on_session_terminated(session->client_id());
+      h->on_session_terminated(info->client_id);
     }
   }
 }
@@ -255,7 +269,7 @@ void BrokerCore::route(const MessagePtr& message, const Session* publisher,
       delivery.qos = std::min(qos, message->qos);
       delivery.retain = retain;
       delivery.share = first.share;
-      if (first.session->deliver(std::move(delivery)) && congested != nullptr &&
+      if (first.session->deliver(*this, std::move(delivery)) && congested != nullptr &&
           first.session.get() != publisher &&
           std::find(congested->begin(), congested->end(), first.session) == congested->end()) {
         congested->push_back(first.session);
@@ -286,7 +300,7 @@ void BrokerCore::redistribute(std::vector<Delivery> deliveries, const Session* l
       if (t.options.subscription_id != 0) {
         d.subscription_ids.push_back(t.options.subscription_id);
       }
-      t.session->deliver(std::move(d));
+      t.session->deliver(*this, std::move(d));
     }
   }
 }
@@ -314,8 +328,10 @@ std::uint8_t BrokerCore::subscribe(const std::shared_ptr<Session>& session,
     if (session->terminated) {
       return 0x80;
     }
-    is_new = session->subscriptions.find(raw_filter) == session->subscriptions.end();
-    session->subscriptions.insert_or_assign(raw_filter, record);
+    if (!session->subscriptions) {
+      session->subscriptions = std::make_unique<Session::Subscriptions>();
+    }
+    is_new = session->subscriptions->insert_or_assign(raw_filter, record).second;
     tree.subscribe(record.filter, record.share_group, session, options);
   }
   event.filter = record.filter;
@@ -338,7 +354,7 @@ std::uint8_t BrokerCore::subscribe(const std::shared_ptr<Session>& session,
         d.subscription_ids.push_back(options.subscription_id);
       }
       d.message = std::move(message);
-      session->deliver(std::move(d));
+      session->deliver(*this, std::move(d));
     }
   }
   return options.qos;
@@ -349,13 +365,19 @@ bool BrokerCore::unsubscribe(const std::shared_ptr<Session>& session, const std:
   std::vector<Delivery> shared;
   {
     std::lock_guard lock(session->mutex);
-    const auto it = session->subscriptions.find(raw_filter);
-    if (it == session->subscriptions.end()) {
+    if (!session->subscriptions) {
+      return false;
+    }
+    const auto it = session->subscriptions->find(raw_filter);
+    if (it == session->subscriptions->end()) {
       return false;
     }
     filter = it->second.filter;
     share_group = it->second.share_group;
-    session->subscriptions.erase(it);
+    session->subscriptions->erase(it);
+    if (session->subscriptions->empty()) {
+      session->subscriptions.reset();  // an idle session again
+    }
     tree.unsubscribe(filter, share_group, session.get());
     if (!share_group.empty()) {
       // Queued messages of the group go to another member (in-flight ones stay: the
@@ -394,7 +416,7 @@ void BrokerCore::shutdown() {
   {
     std::lock_guard lock(registry_mutex_);
     all.reserve(sessions_.size());
-    all.assign(sessions_.begin(), sessions_.end());
+    sessions_.for_each([&](const std::shared_ptr<Session>& s) { all.push_back(s); });
   }
   for (const auto& session : all) {
     std::shared_ptr<Connection> connection;
@@ -403,12 +425,12 @@ void BrokerCore::shutdown() {
     boost::asio::any_io_executor timer_executor;
     {
       std::lock_guard lock(session->mutex);
-      connection = session->connection.lock();
-      if (session->offline) {
-        expiry_timer = std::move(session->offline->expiry_timer);
-        will_timer = std::move(session->offline->will_timer);
-        timer_executor = session->offline->timer_executor;
-        session->offline->delayed_will.reset();
+      connection = session->attached_connection();
+      if (session->cold) {
+        expiry_timer = std::move(session->cold->expiry_timer);
+        will_timer = std::move(session->cold->will_timer);
+        timer_executor = session->cold->timer_executor;
+        session->cold->delayed_will.reset();
       }
     }
     if (connection) {
@@ -431,19 +453,18 @@ void BrokerCore::shutdown() {
 }
 
 void BrokerCore::release_all() {
-  decltype(sessions_) sessions;
+  std::vector<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(registry_mutex_);
-    sessions.swap(sessions_);
+    sessions = sessions_.take_all();
   }
   for (const auto& session : sessions) {
     std::lock_guard lock(session->mutex);
-    session->connection.reset();
     session->attached = nullptr;
     session->terminated = true;
     session->queue.clear();
     session->inflight.clear();
-    session->offline.reset();
+    session->cold.reset();
   }
 }
 

@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "broker/broker_settings.hpp"
 #include "broker/hooks.hpp"
 #include "broker/message_id.hpp"
+#include "broker/open_hash_set.hpp"
 #include "broker/retained_store.hpp"
 #include "broker/session.hpp"
 #include "broker/stats.hpp"
@@ -57,6 +57,9 @@ class BrokerCore {
   RetainedStore retained;
   Counters counters;
   std::atomic<bool> shutting_down{false};
+  // Shared by every ClientInfo of this broker (ClientInfo::node, ::listener).
+  const SharedString node_name{settings.node_name};
+  StringInterner listener_names;
 
   struct Attached {
     std::shared_ptr<Session> session;
@@ -69,6 +72,10 @@ class BrokerCore {
   Attached attach(const std::shared_ptr<Connection>& connection,
                   const std::shared_ptr<const ClientInfo>& info, bool clean_start,
                   std::uint32_t expiry_interval);
+  // MQTT 5 DISCONNECT changed the session expiry: `info` (same client id) and the interval
+  // replace the session's, if `connection` is still the one attached.
+  void replace_info(Session& session, const Connection* connection,
+                    std::shared_ptr<const ClientInfo> info, std::uint32_t expiry_interval);
   // The owning connection went away: start the session-expiry and will-delay timers on
   // `executor`, or end the session at once (expiry 0). `will` is the connection's will, if
   // it is to be published (not on a normal DISCONNECT).
@@ -108,22 +115,12 @@ class BrokerCore {
 
  private:
   mutable std::mutex registry_mutex_;
-  // Keyed by the session's own client id (no second copy of it per session), looked up by
-  // string_view.
-  struct ByClientId {
-    using is_transparent = void;
-    static std::string_view id(std::string_view id) { return id; }
-    static std::string_view id(const std::shared_ptr<Session>& s) { return s->client_id(); }
-    template <class T>
-    std::size_t operator()(const T& key) const noexcept {
-      return std::hash<std::string_view>{}(id(key));
-    }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const noexcept {
-      return id(a) == id(b);
-    }
+  // Keyed by the session's own client id (Session::client_id(), no second copy of it), in
+  // one flat array: no node per session.
+  struct ClientIdOf {
+    std::string_view operator()(const std::shared_ptr<Session>& s) const { return s->client_id(); }
   };
-  std::unordered_set<std::shared_ptr<Session>, ByClientId, ByClientId> sessions_;
+  OpenHashSet<std::shared_ptr<Session>, ClientIdOf> sessions_;  // guarded by registry_mutex_
 };
 
 }  // namespace dynamq::broker

@@ -52,19 +52,28 @@ Connection::Connection(std::shared_ptr<BrokerCore> core, boost::asio::any_io_exe
     : core_(std::move(core)),
       link_(std::move(link)),
       wheel_(&DeadlineWheel<Connection>::of(executor)),
-      executor_(&wheel_->adopt_executor(executor)),
       info_(std::make_shared<ClientInfo>()) {
-  if (*executor_ != executor) {
+  if (wheel_->adopt_executor(executor) != executor) {
     // Another executor of the same loop (never in net/): keep it, the wheel only watches.
+    // cold_ then stays for the connection's life, so other threads may read it.
     cold().own_executor = std::move(executor);
-    executor_ = &cold_->own_executor;
+    own_executor_ = true;
   }
-  info_->node = core_->settings.node_name;
+  info_->node = core_->node_name;
   info_->remote_endpoint = link_->remote_endpoint();
-  info_->listener = link_->listener_name();
+  info_->listener = core_->listener_names.intern(link_->listener_name());
 }
 
 Connection::~Connection() {
+  if (session_) {
+    // Not finished (e.g. the broker went away first): the session must not keep a pointer
+    // to this connection (Session::attached).
+    std::lock_guard lock(session_->mutex);
+    if (session_->attached == this) {
+      session_->attached = nullptr;
+      session_->set_online(false);
+    }
+  }
   unschedule();
   if (counted_) {
     core_->counters.connections_current.fetch_sub(1, std::memory_order_relaxed);
@@ -91,7 +100,7 @@ void Connection::on_bytes(std::span<const std::uint8_t> bytes) {
   if (state_ == State::authenticating) {
     // Held until the CONNECT is decided ([MQTT-3.1.4-5]); a client that floods meanwhile
     // is cut off.
-    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+    buffer_.append(bytes);
     if (buffer_.size() > std::max<std::size_t>(core_->settings.max_packet_size, 64 * 1024)) {
       protocol_error(mqtt::ReasonCode::PacketTooLarge, "too much data before CONNACK");
     }
@@ -110,8 +119,8 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   // keep only the tail of an incomplete packet.
   std::span<const std::uint8_t> input = bytes;
   if (!buffer_.empty()) {
-    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-    input = std::span<const std::uint8_t>(buffer_).subspan(buffer_begin_);
+    buffer_.append(bytes);
+    input = buffer_.pending();
   }
   std::size_t offset = 0;
   const std::uint32_t limit = packet_limit(core_->settings.max_packet_size);
@@ -152,24 +161,12 @@ void Connection::decode_bytes(std::span<const std::uint8_t> bytes) {
   }
   if (state_ == State::closed) {
     buffer_.clear();
-    buffer_begin_ = 0;
     return;
   }
   if (buffer_.empty()) {
-    if (offset < input.size()) {
-      buffer_.assign(input.begin() + static_cast<std::ptrdiff_t>(offset), input.end());
-    }
+    buffer_.append(input.subspan(offset));  // the rest of the caller's bytes
   } else {
-    // Consumed bytes are skipped, and dropped only once they are most of the buffer: a batch
-    // stopped by back-pressure after each message must not move the rest every time.
-    buffer_begin_ += static_cast<std::uint32_t>(offset);
-    if (buffer_begin_ == buffer_.size()) {
-      buffer_.clear();
-      buffer_begin_ = 0;
-    } else if (buffer_begin_ > buffer_.size() / 2) {
-      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(buffer_begin_));
-      buffer_begin_ = 0;
-    }
+    buffer_.consume(offset);  // `input` was the buffer
   }
 }
 
@@ -407,7 +404,6 @@ void Connection::finish() {
     std::lock_guard lock(session_->mutex);
     if (session_->attached == this) {
       owner = true;
-      session_->connection.reset();
       session_->attached = nullptr;
       session_->set_online(false);
       waiters = backpressure::take_waiters(*session_, core_->settings, true);

@@ -24,6 +24,7 @@
 #include "broker/client_link.hpp"
 #include "broker/deadline_wheel.hpp"
 #include "broker/hooks.hpp"
+#include "broker/input_buffer.hpp"
 #include "broker/lazy_deque.hpp"
 #include "mqtt/packets.hpp"
 
@@ -52,7 +53,9 @@ class Connection : public ConnectionHandler,
   void kick(mqtt::ReasonCode reason, bool session_continues);
 
   // Any thread. The loop's executor lives in the loop's wheel (no copy per connection).
-  [[nodiscard]] const boost::asio::any_io_executor& executor() const { return *executor_; }
+  [[nodiscard]] const boost::asio::any_io_executor& executor() const {
+    return own_executor_ ? cold_->own_executor : wheel_->executor();
+  }
 
   // Back-pressure (connection_backpressure.cpp): posted by a session that drained below its
   // low-water mark, or by the pause deadline; reading from the client goes on.
@@ -145,14 +148,13 @@ class Connection : public ConnectionHandler,
   // connections use lives in Cold.
   std::shared_ptr<BrokerCore> core_;
   std::shared_ptr<ClientLink> link_;
-  DeadlineWheel<Connection>* wheel_;              // of this connection's loop
-  const boost::asio::any_io_executor* executor_;  // the wheel's, or cold_->own_executor
+  DeadlineWheel<Connection>* wheel_;  // of this connection's loop
   // Who the client is (logs, hooks, access control). Shared with the session once attached
   // (one copy per client, not two), and from then on replaced, never modified: other
   // threads read the session's pointer.
   std::shared_ptr<ClientInfo> info_;
   std::shared_ptr<Session> session_;
-  std::vector<std::uint8_t> buffer_;  // bytes of an incomplete packet (or left by a pause)
+  InputBuffer buffer_;  // bytes of an incomplete packet (or left by a pause)
 
   // Keep alive ([MQTT-3.1.2-22]): the connection ends after 1.5 × keep alive of silence.
   // last_received_: before CONNACK the time of accept (the CONNECT timeout counts from
@@ -194,7 +196,6 @@ class Connection : public ConnectionHandler,
   void release_cold_if_unused();
   std::unique_ptr<Cold> cold_;
 
-  std::uint32_t buffer_begin_ = 0;  // of buffer_, already handled
   std::uint32_t inbound_seq_ = 0;
   std::uint32_t inbound_qos1_pending_ = 0;
   // What the client told us in CONNECT (MQTT 5).
@@ -205,14 +206,18 @@ class Connection : public ConnectionHandler,
   State state_ = State::awaiting_connect;
   mqtt::Version version_ = mqtt::Version::v3_1_1;
   mqtt::ReasonCode disconnect_reason_ = mqtt::ReasonCode::Success;
-  bool request_problem_information_ = true;  // [MQTT-3.1.2-29]
-  bool finished_ = false;
-  bool counted_ = false;  // in connections_current
-  bool publish_will_ = true;
-  bool client_disconnected_ = false;  // the client sent DISCONNECT
-  bool in_batch_ = false;             // inside on_bytes: writes are gathered
-  bool flush_wanted_ = false;         // acks freed window slots during the batch
-  bool paused_ = false;               // reading paused by back-pressure
+  // Flags as bits (one byte): only this connection's executor touches them.
+  bool request_problem_information_ : 1 = true;  // [MQTT-3.1.2-29]
+  bool finished_ : 1 = false;
+  bool counted_ : 1 = false;  // in connections_current
+  bool publish_will_ : 1 = true;
+  bool client_disconnected_ : 1 = false;  // the client sent DISCONNECT
+  bool in_batch_ : 1 = false;             // inside on_bytes: writes are gathered
+  bool flush_wanted_ : 1 = false;         // acks freed window slots during the batch
+  bool paused_ : 1 = false;               // reading paused by back-pressure
+  // executor() is cold_->own_executor. Set once, in the constructor; read by any thread,
+  // so not a bit beside the others.
+  bool own_executor_ = false;
 };
 
 }  // namespace dynamq::broker

@@ -214,11 +214,7 @@ void Connection::on_disconnect(const mqtt::Disconnect& disconnect) {
     updated->session_expiry_interval = expiry;
     info_ = std::move(updated);
     if (session_) {
-      std::lock_guard lock(session_->mutex);
-      if (session_->attached == this) {
-        session_->expiry_interval = expiry;
-        session_->info = info_;
-      }
+      core_->replace_info(*session_, this, info_, expiry);
     }
   }
   close_link();

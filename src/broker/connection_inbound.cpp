@@ -108,8 +108,8 @@ void Connection::on_publish(mqtt::Publish& publish) {
     std::size_t unacked = inbound_qos1_pending_;
     {
       std::lock_guard lock(session_->mutex);
-      duplicate = !session_->inbound_qos2.insert(publish.packet_id);
-      unacked += session_->inbound_qos2.size();
+      duplicate = !session_->inbound_qos2_insert(publish.packet_id);
+      unacked += session_->inbound_qos2_size();
     }
     if (duplicate) {
       // Already received: acknowledge again (unless its PUBREC still waits on a hook), but
@@ -130,7 +130,7 @@ void Connection::on_publish(mqtt::Publish& publish) {
     std::size_t unacked = inbound_qos1_pending_ + 1;
     {
       std::lock_guard lock(session_->mutex);
-      unacked += session_->inbound_qos2.size();
+      unacked += session_->inbound_qos2_size();
     }
     if (unacked > settings.max_inflight) {
       protocol_error(ReasonCode::ReceiveMaximumExceeded, "Receive Maximum exceeded [MQTT-3.3.4-9]");
@@ -244,7 +244,7 @@ void Connection::complete_inbound(const InboundPublish& entry) {
   } else {
     if (!positive) {
       std::lock_guard lock(session_->mutex);
-      session_->inbound_qos2.erase(entry.packet_id);  // an error PUBREC ends the exchange
+      session_->inbound_qos2_erase(entry.packet_id);  // an error PUBREC ends the exchange
     }
     write(mqtt::Pubrec{entry.packet_id, code, std::move(properties)});
   }
@@ -254,7 +254,7 @@ void Connection::on_pubrel(const mqtt::Pubrel& pubrel) {
   bool found = false;
   {
     std::lock_guard lock(session_->mutex);
-    found = session_->inbound_qos2.erase(pubrel.packet_id) != 0;
+    found = session_->inbound_qos2_erase(pubrel.packet_id) != 0;
   }
   write(mqtt::Pubcomp{
       pubrel.packet_id, found ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});

@@ -16,17 +16,22 @@
 #include <string>
 #include <vector>
 
+#include "broker/compact_string.hpp"
 #include "broker/message.hpp"
+#include "broker/shared_string.hpp"
 
 namespace dynamq::broker {
 
 // Who an event is about. Owned by the connection; copy what you keep beyond the call.
+// One per client, so kept small (bench/README.md, "Memory"): the strings read like
+// std::string / std::string_view but are 16 B each (compact_string.hpp), and node and
+// listener, the same for many clients, are shared (shared_string.hpp).
 struct ClientInfo {
-  std::string client_id;
-  std::string username;
-  std::string node;             // BrokerSettings::node_name
-  std::string remote_endpoint;  // "address:port"
-  std::string listener;
+  CompactString client_id;
+  CompactString username;
+  CompactString remote_endpoint;  // "address:port"
+  SharedString node;              // BrokerSettings::node_name
+  SharedString listener;
   std::uint8_t protocol_version = 4;  // 3 (3.1), 4 (3.1.1), 5
   bool clean_start = true;
   std::uint32_t session_expiry_interval = 0;  // seconds, after capping

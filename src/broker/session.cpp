@@ -7,7 +7,7 @@
 
 namespace dynamq::broker {
 
-bool Session::deliver(Delivery delivery) {
+bool Session::deliver(BrokerCore& core, Delivery delivery) {
   std::shared_ptr<Connection> wake;
   bool congested = false;
   {
@@ -17,30 +17,28 @@ bool Session::deliver(Delivery delivery) {
     }
     // Read access is checked per message: a wildcard subscription, a retained or a queued
     // message may carry a topic this client may not read.
-    static const ClientInfo nobody;  // a session never attached (tests only)
-    if (const auto& policy = core_.settings.access_policy;
+    if (const auto& policy = core.settings.access_policy;
         policy && policy->restricts_read() &&
-        !policy->authorize_read(info ? *info : nobody, delivery.message->topic)) {
-      bump(core_.counters.denied_delivery);
+        !policy->authorize_read(*info, delivery.message->topic)) {
+      bump(core.counters.denied_delivery);
       return false;
     }
     if (!attached && delivery.qos == 0) {
       // QoS 0 is not kept for an offline session (spec 4.1: optional; we do not).
-      bump(core_.counters.dropped_qos0_offline);
+      bump(core.counters.dropped_qos0_offline);
       return false;
     }
-    if (queue.size() >= core_.settings.max_queued_messages) {
-      bump(delivery.qos == 0 ? core_.counters.dropped_qos0_slow
-                             : core_.counters.dropped_queue_full);
+    if (queue.size() >= core.settings.max_queued_messages) {
+      bump(delivery.qos == 0 ? core.counters.dropped_qos0_slow : core.counters.dropped_queue_full);
       return false;
     }
     // QoS 0 does not wait for a window: its queue empties at the next flush (the link's
     // max_pending_bytes bounds it), so only QoS 1/2 exert back-pressure.
     const bool acked = delivery.qos > 0;
     queue.push_back(std::move(delivery));
-    congested = acked && backpressure::on_queued(*this, core_.settings);
+    congested = acked && backpressure::on_queued(*this, core.settings);
     if (attached && !flush_scheduled) {
-      wake = connection.lock();
+      wake = attached_connection();
       flush_scheduled = wake != nullptr;
     }
   }
@@ -48,6 +46,18 @@ bool Session::deliver(Delivery delivery) {
     wake->schedule_flush();
   }
   return congested;
+}
+
+std::shared_ptr<Connection> Session::attached_connection() const {
+  return attached != nullptr ? attached->weak_from_this().lock() : nullptr;
+}
+
+const SubscriptionRecord* Session::find_subscription(const std::string& raw_filter) const {
+  if (!subscriptions) {
+    return nullptr;
+  }
+  const auto it = subscriptions->find(raw_filter);
+  return it == subscriptions->end() ? nullptr : &it->second;
 }
 
 std::uint16_t Session::next_packet_id() {

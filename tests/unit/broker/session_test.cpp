@@ -48,6 +48,30 @@ TEST_F(SessionTest, TakeoverDisconnectsTheOldConnectionWith0x8E) {
   EXPECT_TRUE(first.nothing_more());
 }
 
+// A connection destroyed without its transport closing first (never finished) leaves its
+// session offline instead of pointing at freed memory (Session::attached; ASan would see
+// a use after free when the message below is delivered).
+TEST_F(SessionTest, ConnectionDestroyedUnfinishedLeavesItsSessionOffline) {
+  auto first = std::make_unique<TestClient>(broker(), io_, Version::v5);
+  first->connect("unfinished", false,
+                 [](mqtt::Connect& c) { c.properties.session_expiry_interval = 60; });
+  first->subscribe("kept", 1);
+  first->handler.reset();  // its only owner: destroyed without on_transport_closed()
+  EXPECT_TRUE(first->link->handler.expired());
+  first.reset();
+
+  TestClient pub(broker(), io_, Version::v5);
+  pub.connect("pub");
+  pub.publish("kept", "queued", 1, false, 1);
+  EXPECT_EQ(pub.expect<mqtt::Puback>().packet_id, 1);
+
+  TestClient second(broker(), io_, Version::v5);
+  const auto connack = second.connect(
+      "unfinished", false, [](mqtt::Connect& c) { c.properties.session_expiry_interval = 60; });
+  EXPECT_TRUE(connack.session_present);
+  EXPECT_EQ(second.expect<mqtt::Publish>().payload.view(), "queued");  // kept while offline
+}
+
 TEST_F(SessionTest, TakeoverIn311JustCloses) {
   TestClient first(broker(), io_, Version::v3_1_1);
   first.connect("same311");

@@ -16,14 +16,16 @@ namespace {
 class TopicTreeTest : public ::testing::Test {
  protected:
   std::shared_ptr<Session> session(const std::string& id) {
-    return std::make_shared<Session>(core_, id);
+    auto info = std::make_shared<ClientInfo>();
+    info->client_id = id;
+    return std::make_shared<Session>(std::move(info));
   }
   std::set<std::string> matches(const std::string& topic) {
     std::vector<Target> out;
     tree_.match(topic, out);
     std::set<std::string> ids;
     for (const auto& t : out) {
-      ids.insert(t.session->client_id());
+      ids.insert(std::string(t.session->client_id()));
     }
     return ids;
   }
@@ -118,7 +120,7 @@ TEST_F(TopicTreeTest, SharedGroupPicksOneConnectedMemberRoundRobin) {
       if (t.share) {
         EXPECT_EQ(t.share->group, "workers");
         EXPECT_EQ(t.share->filter, "jobs/#");
-        ++counts[t.session->client_id()];
+        ++counts[std::string(t.session->client_id())];
       }
     }
   }
