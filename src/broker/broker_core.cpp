@@ -14,8 +14,8 @@ BrokerCore::BrokerCore(BrokerSettings s)
 
 std::shared_ptr<Session> BrokerCore::find(std::string_view client_id) const {
   std::lock_guard lock(registry_mutex_);
-  const auto* slot = sessions_.find(client_id);
-  return slot == nullptr ? nullptr : *slot;
+  const auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : *it;
 }
 
 BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& connection,
@@ -24,8 +24,8 @@ BrokerCore::Attached BrokerCore::attach(const std::shared_ptr<Connection>& conne
   Attached result;
   {
     std::lock_guard lock(registry_mutex_);
-    auto* const it = sessions_.find(std::string_view(info->client_id));
-    std::shared_ptr<Session> slot = it == nullptr ? nullptr : *it;
+    const auto it = sessions_.find(std::string_view(info->client_id));
+    std::shared_ptr<Session> slot = it == sessions_.end() ? nullptr : *it;
     if (slot) {
       std::lock_guard session_lock(slot->mutex);
       result.previous = slot->attached_connection();
@@ -157,8 +157,8 @@ void BrokerCore::session_offline(const std::shared_ptr<Session>& session,
 void BrokerCore::terminate(const std::shared_ptr<Session>& session) {
   {
     std::lock_guard lock(registry_mutex_);
-    auto* const it = sessions_.find(session->client_id());
-    if (it != nullptr && *it == session) {
+    const auto it = sessions_.find(session->client_id());
+    if (it != sessions_.end() && *it == session) {
       sessions_.erase(it);
     }
   }
@@ -415,8 +415,7 @@ void BrokerCore::shutdown() {
   std::vector<std::shared_ptr<Session>> all;
   {
     std::lock_guard lock(registry_mutex_);
-    all.reserve(sessions_.size());
-    sessions_.for_each([&](const std::shared_ptr<Session>& s) { all.push_back(s); });
+    all.assign(sessions_.begin(), sessions_.end());
   }
   for (const auto& session : all) {
     std::shared_ptr<Connection> connection;
@@ -456,7 +455,8 @@ void BrokerCore::release_all() {
   std::vector<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(registry_mutex_);
-    sessions = sessions_.take_all();
+    sessions.assign(sessions_.begin(), sessions_.end());
+    sessions_ = {};  // frees the table too
   }
   for (const auto& session : sessions) {
     std::lock_guard lock(session->mutex);
