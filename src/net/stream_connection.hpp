@@ -100,8 +100,7 @@ class StreamConnection final : public broker::ClientLink,
     if (!batch_) {
       batch_ = loop_.write_batches().take();
     }
-    batch_->queued_bytes += bytes->size();
-    batch_->queue.push_back(std::move(bytes));
+    batch_->push(std::move(bytes));
     if (!writing_ && !flush_posted_) {
       flush_posted_ = true;
       asio::post(loop_.context(), [self = this->shared_from_this()] {
@@ -112,7 +111,7 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   [[nodiscard]] std::size_t pending_bytes() const override {
-    return batch_ ? batch_->queued_bytes + batch_->inflight_bytes : 0;
+    return batch_ ? batch_->pending_bytes() : 0;
   }
 
   void close() override {
@@ -240,14 +239,11 @@ class StreamConnection final : public broker::ClientLink,
       return;
     }
     auto& batch = *batch_;
-    batch.inflight.swap(batch.queue);  // queue was the empty, already-allocated vector
+    batch.start_flight();
     batch.buffers.clear();
     for (const auto& b : batch.inflight) {
       batch.buffers.emplace_back(b->data(), b->size());
     }
-    batch.inflight_bytes = batch.queued_bytes;
-    batch.queued_bytes = 0;
-    batch.first = 0;
 
     writing_ = true;
     arm_deadline();
@@ -276,8 +272,7 @@ class StreamConnection final : public broker::ClientLink,
   }
 
   void batch_done() {
-    batch_->inflight.clear();  // releases the shared packets, keeps the vector's capacity
-    batch_->inflight_bytes = 0;
+    batch_->end_flight();
     if (!batch_->queue.empty() || close_requested_) {
       flush();
     } else {
@@ -287,7 +282,7 @@ class StreamConnection final : public broker::ClientLink,
 
   // Nothing queued, nothing in flight: the write state goes back to the loop's pool.
   void release_batch() {
-    if (batch_ && !writing_ && batch_->queue.empty() && batch_->inflight.empty()) {
+    if (batch_ && !writing_ && batch_->idle()) {
       loop_.write_batches().give(std::move(batch_));
     }
   }
@@ -387,8 +382,7 @@ class StreamConnection final : public broker::ClientLink,
     loop_.connections().remove(this);
     listener_->stats.active.fetch_sub(1, std::memory_order_relaxed);
     if (batch_) {
-      batch_->queue.clear();
-      batch_->queued_bytes = 0;
+      batch_->drop_queued();
       release_batch();  // unless a write is still in flight
     }
     if (auto handler = std::move(handler_)) {

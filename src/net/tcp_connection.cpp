@@ -172,8 +172,7 @@ void TcpConnection::write(broker::SharedBytes bytes) {
   if (!batch_) {
     batch_ = loop_.write_batches().take();
   }
-  batch_->queued_bytes += bytes->size();
-  batch_->queue.push_back(std::move(bytes));
+  batch_->push(std::move(bytes));
   if (!writing_ && !flush_listed_) {
     flush_listed_ = true;
     loop_.enlist_flush(this);
@@ -181,7 +180,7 @@ void TcpConnection::write(broker::SharedBytes bytes) {
 }
 
 std::size_t TcpConnection::pending_bytes() const {
-  return batch_ ? batch_->queued_bytes + batch_->inflight_bytes : 0;
+  return batch_ ? batch_->pending_bytes() : 0;
 }
 
 void TcpConnection::close() {
@@ -224,12 +223,7 @@ void TcpConnection::flush() {
     }
     return;
   }
-  auto& batch = *batch_;
-  batch.inflight.swap(batch.queue);  // queue was the empty, already-allocated vector
-  batch.inflight_bytes = batch.queued_bytes;
-  batch.queued_bytes = 0;
-  batch.first = 0;
-  batch.first_offset = 0;
+  batch_->start_flight();
   write_pending();
 }
 
@@ -292,10 +286,7 @@ void TcpConnection::consume(std::size_t n) {
 }
 
 void TcpConnection::batch_done() {
-  batch_->inflight.clear();  // releases the shared packets, keeps the vector's capacity
-  batch_->inflight_bytes = 0;
-  batch_->first = 0;
-  batch_->first_offset = 0;
+  batch_->end_flight();
   if (!batch_->queue.empty() || close_requested_) {
     flush();
   } else {
@@ -305,7 +296,7 @@ void TcpConnection::batch_done() {
 
 // Nothing queued, nothing in flight: the write state goes back to the loop's pool.
 void TcpConnection::release_batch() {
-  if (batch_ && !writing_ && batch_->queue.empty() && batch_->inflight.empty()) {
+  if (batch_ && !writing_ && batch_->idle()) {
     loop_.write_batches().give(std::move(batch_));
   }
 }
@@ -406,10 +397,8 @@ void TcpConnection::finish() {
   loop_.connections().remove(this);
   listener_->stats.active.fetch_sub(1, std::memory_order_relaxed);
   if (batch_) {
-    batch_->queue.clear();
-    batch_->inflight.clear();
-    batch_->queued_bytes = 0;
-    batch_->inflight_bytes = 0;
+    batch_->drop_queued();
+    batch_->end_flight();  // nothing is written asynchronously: no one holds these bytes
     release_batch();
   }
   if (auto handler = std::move(handler_)) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "broker/client_link.hpp"
@@ -23,6 +24,33 @@ struct WriteBatch {
   std::size_t first_offset = 0;    // bytes of inflight[first] written (TcpConnection only)
   std::size_t queued_bytes = 0;    // in queue
   std::size_t inflight_bytes = 0;  // of inflight, not yet written
+
+  void push(broker::SharedBytes bytes) {
+    queued_bytes += bytes->size();
+    queue.push_back(std::move(bytes));
+  }
+  // What is queued becomes the batch in flight (queue is then the empty, already-allocated
+  // vector inflight was).
+  void start_flight() {
+    inflight.swap(queue);
+    inflight_bytes = queued_bytes;
+    queued_bytes = 0;
+    first = 0;
+    first_offset = 0;
+  }
+  // The batch in flight is written (or abandoned): releases its packets, keeps the capacity.
+  void end_flight() {
+    inflight.clear();
+    inflight_bytes = 0;
+    first = 0;
+    first_offset = 0;
+  }
+  void drop_queued() {
+    queue.clear();
+    queued_bytes = 0;
+  }
+  [[nodiscard]] bool idle() const { return queue.empty() && inflight.empty(); }
+  [[nodiscard]] std::size_t pending_bytes() const { return queued_bytes + inflight_bytes; }
 };
 
 // Free write batches of one loop; touched only from that loop's thread. It holds at most as
