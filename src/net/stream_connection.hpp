@@ -25,6 +25,7 @@
 #include "broker/client_link.hpp"
 #include "net/asio.hpp"
 #include "net/io_pool.hpp"
+#include "net/lazy_deadline.hpp"
 #include "net/listener_state.hpp"
 #include "net/peer_identity.hpp"
 #include "net/write_batch.hpp"
@@ -312,33 +313,13 @@ class StreamConnection final : public broker::ClientLink,
     arm_timer(std::chrono::steady_clock::now() + listener_->options.write_timeout);
   }
 
-  // One timer serves every deadline: it is only re-armed when it fires, so a busy
-  // connection does not pay a timer-queue operation per write.
-  // An earlier deadline than the armed one (the close linger after a 30 s write deadline,
-  // common on TLS and WebSocket where every write is asynchronous) re-arms it; the wait it
-  // cancels sees a newer generation and leaves the state alone.
+  // Every write is asynchronous on TLS and WebSocket, so the write deadline is moved often;
+  // LazyDeadline re-arms its timer only when needed.
   void arm_timer(std::chrono::steady_clock::time_point at) {
-    if (!deadline_) {
-      deadline_ = std::make_unique<Deadline>(loop_.context());
-    }
-    auto& d = *deadline_;
-    d.at = at;
-    if (d.armed && d.at >= d.timer.expiry()) {
-      return;
-    }
-    d.armed = true;
-    d.timer.expires_at(d.at);
-    const auto gen = ++d.generation;
-    d.timer.async_wait([self = this->shared_from_this(), gen](error_code ec) {
-      auto& fired = *self->deadline_;
-      if (gen != fired.generation) {
-        return;
+    deadline_.arm(loop_.context(), at, [self = this->shared_from_this()] {
+      if (!self->socket_closed_) {
+        self->on_deadline();
       }
-      fired.armed = false;
-      if (ec || self->socket_closed_) {
-        return;
-      }
-      self->on_deadline();
     });
   }
 
@@ -346,8 +327,8 @@ class StreamConnection final : public broker::ClientLink,
     if (!writing_ && !lingering_) {
       return;  // the write finished in time
     }
-    if (std::chrono::steady_clock::now() < deadline_->at) {
-      arm_timer(deadline_->at);  // a later write moved the deadline
+    if (std::chrono::steady_clock::now() < deadline_.at()) {
+      arm_timer(deadline_.at());  // a later write moved the deadline
       return;
     }
     if (writing_) {
@@ -366,9 +347,7 @@ class StreamConnection final : public broker::ClientLink,
     socket_closed_ = true;
     error_code ec;
     socket().close(ec);  // the read loop wakes with an error and calls finish()
-    if (deadline_) {
-      deadline_->timer.cancel();
-    }
+    deadline_.cancel();
     wake_reader();  // a paused reader sees socket_closed_ and ends
   }
 
@@ -399,16 +378,7 @@ class StreamConnection final : public broker::ClientLink,
   // Set only while bytes are queued or in flight (write_batch.hpp).
   std::unique_ptr<WriteBatch> batch_;
 
-  // Created on the first deadline (a blocked write, a graceful close): an idle connection
-  // has neither, and an Asio timer is ~90 bytes.
-  struct Deadline {
-    explicit Deadline(asio::io_context& context) : timer(context) {}
-    asio::steady_timer timer;
-    std::chrono::steady_clock::time_point at{};
-    std::uint64_t generation = 0;
-    bool armed = false;
-  };
-  std::unique_ptr<Deadline> deadline_;
+  LazyDeadline deadline_;  // a blocked write, a graceful close
   bool flush_posted_ = false;
   bool writing_ = false;
   bool close_requested_ = false;

@@ -316,35 +316,14 @@ void TcpConnection::begin_graceful_close() {
   arm_timer(std::chrono::steady_clock::now() + listener_->options.close_linger);
 }
 
-// One timer serves every deadline: it is only re-armed when it fires, so a busy connection
-// does not pay a timer-queue operation per write. An earlier deadline than the armed one
-// (the close linger after a 30 s write deadline) re-arms it; the wait it cancels sees a newer
-// generation and leaves the state alone.
 void TcpConnection::arm_timer(std::chrono::steady_clock::time_point at) {
   if (!self_) {
     return;  // finished
   }
-  if (!deadline_) {
-    deadline_ = std::make_unique<Deadline>(loop_.context());
-  }
-  auto& d = *deadline_;
-  d.at = at;
-  if (d.armed && d.at >= d.timer.expiry()) {
-    return;
-  }
-  d.armed = true;
-  d.timer.expires_at(d.at);
-  const auto gen = ++d.generation;
-  d.timer.async_wait([self = self_, gen](error_code ec) {
-    auto& fired = *self->deadline_;
-    if (gen != fired.generation) {
-      return;
+  deadline_.arm(loop_.context(), at, [self = self_] {
+    if (!self->socket_closed_) {
+      self->on_deadline();
     }
-    fired.armed = false;
-    if (ec || self->socket_closed_) {
-      return;
-    }
-    self->on_deadline();
   });
 }
 
@@ -352,8 +331,8 @@ void TcpConnection::on_deadline() {
   if (!writing_ && !lingering_) {
     return;  // the write finished in time
   }
-  if (std::chrono::steady_clock::now() < deadline_->at) {
-    arm_timer(deadline_->at);  // progress moved the deadline
+  if (std::chrono::steady_clock::now() < deadline_.at()) {
+    arm_timer(deadline_.at());  // progress moved the deadline
     return;
   }
   if (writing_) {
@@ -378,9 +357,7 @@ void TcpConnection::close_socket() {
     ::close(fd_);
     fd_ = -1;
   }
-  if (deadline_) {
-    deadline_->timer.cancel();
-  }
+  deadline_.cancel();
   if (!finished_ && self_) {
     asio::post(loop_.context(), [self = self_] { self->finish(); });
   }

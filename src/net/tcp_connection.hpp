@@ -35,6 +35,7 @@
 #include "net/asio.hpp"
 #include "net/compact_endpoint.hpp"
 #include "net/connection_set.hpp"
+#include "net/lazy_deadline.hpp"
 #include "net/listener_state.hpp"
 #include "net/write_batch.hpp"
 
@@ -99,16 +100,7 @@ class TcpConnection final : public broker::ClientLink, public LoopConnection {
   // Set only while bytes are queued or in flight (write_batch.hpp).
   std::unique_ptr<WriteBatch> batch_;
 
-  // Created on the first deadline (a blocked write, a graceful close): an idle connection
-  // has none, and an Asio timer is ~90 bytes.
-  struct Deadline {
-    explicit Deadline(asio::io_context& context) : timer(context) {}
-    asio::steady_timer timer;
-    std::chrono::steady_clock::time_point at{};
-    std::uint64_t generation = 0;
-    bool armed = false;
-  };
-  std::unique_ptr<Deadline> deadline_;
+  LazyDeadline deadline_;  // a blocked write, a graceful close
 
   int fd_;
   CompactEndpoint remote_;
